@@ -1,0 +1,423 @@
+"""The progress store: FSRS state per (user, card), the review log, and uploaded decks.
+
+SQLite in WAL mode, one connection guarded by a lock, so the Discord bot can call it from
+worker threads (`asyncio.to_thread`). Every write is one `BEGIN IMMEDIATE` transaction:
+a crash mid-write leaves the database as it was before that write.
+
+Datetimes are stored as fixed-width UTC ISO strings, so comparing the text compares times.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Self
+
+from bot.core.scheduling import Scheduler, check_grade, rating_for, require_utc
+from bot.errors import ConfigError, InputError
+from bot.infra.migrations import migrate
+
+BUSY_TIMEOUT_MS = 10_000
+HISTORY_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What one recorded review did to the card's schedule."""
+
+    card_id: str
+    rating: int
+    due: datetime
+    reps: int
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Reviews made on one local calendar day."""
+
+    day: date
+    reviews: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class UserStats:
+    """A person's progress; `accuracy` is correct / reviews (0.0 before the first review)."""
+
+    reviews: int
+    correct: int
+    partial: int
+    accuracy: float
+    streak_days: int
+    due_now: int
+    cards_seen: int
+    last_30_days: list[DayCount]
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    """One person's line on a server's leaderboard; `score` is the sum of grade scores."""
+
+    user_id: str
+    reviews: int
+    correct: int
+    score: float
+
+
+@dataclass(frozen=True)
+class DeckRow:
+    """A deck uploaded to a server."""
+
+    scope: str
+    name: str
+    path: str
+    cards: int
+    added_at: datetime
+
+
+def _ts(when: datetime, name: str = "now") -> str:
+    # Fixed width (always microseconds, always +00:00): text order equals time order.
+    return require_utc(when, name).isoformat(timespec="microseconds")
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _ids_json(among: Collection[str]) -> str:
+    # One JSON parameter instead of N placeholders: no limit on how many ids may be passed.
+    return json.dumps(list(among))
+
+
+class ProgressStore:
+    """Progress of every person: FSRS schedule, review log, stats, leaderboards, decks."""
+
+    def __init__(self, path: Path, scheduler: Scheduler | None = None) -> None:
+        self.path = path
+        self.scheduler = scheduler or Scheduler()
+        self._lock = threading.RLock()
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(
+                str(path),
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is safe with WAL: a crash loses at most the last commits, never consistency.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self._conn)
+        except sqlite3.DatabaseError as exc:
+            if hasattr(self, "_conn"):
+                self._conn.close()
+            raise ConfigError(f"cannot open the progress database {path}: {exc}") from exc
+
+    @classmethod
+    def in_memory(cls, scheduler: Scheduler | None = None) -> Self:
+        """A private database that lives as long as the store (for tests and the quiz demo)."""
+        return cls(Path(":memory:"), scheduler)
+
+    def close(self) -> None:
+        """Close the database; the store cannot be used afterwards."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading.
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # Reviews and scheduling.
+
+    def record_review(
+        self,
+        *,
+        user_id: str,
+        card_id: str,
+        score: float,
+        verdict: str,
+        now: datetime,
+        guild_id: str | None = None,
+        place: str = "",
+        hints_used: int = 0,
+        skipped: bool = False,
+    ) -> ReviewResult:
+        """Log one review and reschedule the card, both in one transaction."""
+        if not user_id or not card_id:
+            raise InputError("user_id and card_id must not be empty")
+        check_grade(score, verdict)
+        rating = rating_for(score, verdict, hints_used, skipped)
+        stamp = _ts(now)
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT state, reps, lapses FROM card_state WHERE user_id = ? AND card_id = ?",
+                (user_id, card_id),
+            ).fetchone()
+            old = json.loads(row[0]) if row else None
+            reps = (row[1] if row else 0) + 1
+            lapses = (row[2] if row else 0) + (row is not None and rating == 1)
+            state, due = self.scheduler.review(old, rating, now)
+            conn.execute(
+                """
+                INSERT INTO card_state (user_id, card_id, state, due, reps, lapses, last_review)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state,
+                    due = excluded.due, reps = excluded.reps, lapses = excluded.lapses,
+                    last_review = excluded.last_review
+                """,
+                (user_id, card_id, json.dumps(state), _ts(due), reps, lapses, stamp),
+            )
+            self._append_review(
+                conn,
+                (
+                    user_id,
+                    card_id,
+                    guild_id,
+                    place,
+                    float(score),
+                    "skipped" if skipped else verdict,
+                    int(rating),
+                    stamp,
+                    hints_used,
+                    int(skipped),
+                ),
+            )
+        return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=reps)
+
+    def _append_review(self, conn: sqlite3.Connection, values: tuple[Any, ...]) -> None:
+        conn.execute(
+            """
+            INSERT INTO reviews (user_id, card_id, guild_id, place, score, verdict, rating,
+                                 reviewed_at, hints_used, skipped)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            values,
+        )
+
+    def card_state(self, user_id: str, card_id: str) -> dict[str, Any] | None:
+        """The stored FSRS state dict of one card for one person, or None if never reviewed."""
+        rows = self._query(
+            "SELECT state FROM card_state WHERE user_id = ? AND card_id = ?", (user_id, card_id)
+        )
+        return dict(json.loads(rows[0]["state"])) if rows else None
+
+    def due_card_ids(
+        self,
+        user_id: str,
+        now: datetime,
+        among: Collection[str] | None = None,
+        limit: int = 50,
+    ) -> list[str]:
+        """Cards this person has seen that are due at `now`, most overdue first."""
+        sql = "SELECT card_id FROM card_state WHERE user_id = ? AND due <= ?"
+        params: tuple[Any, ...] = (user_id, _ts(now))
+        if among is not None:
+            sql += " AND card_id IN (SELECT value FROM json_each(?))"
+            params += (_ids_json(among),)
+        sql += " ORDER BY due, card_id LIMIT ?"
+        return [row["card_id"] for row in self._query(sql, (*params, max(0, limit)))]
+
+    def next_due(self, user_id: str, among: Collection[str] | None = None) -> datetime | None:
+        """When this person's earliest card is due (None if they have seen no card)."""
+        sql = "SELECT MIN(due) AS due FROM card_state WHERE user_id = ?"
+        params: tuple[Any, ...] = (user_id,)
+        if among is not None:
+            sql += " AND card_id IN (SELECT value FROM json_each(?))"
+            params += (_ids_json(among),)
+        value = self._query(sql, params)[0]["due"]
+        return _dt(value) if value else None
+
+    def seen_card_ids(self, user_id: str) -> set[str]:
+        """Every card this person has reviewed at least once."""
+        rows = self._query("SELECT card_id FROM card_state WHERE user_id = ?", (user_id,))
+        return {row["card_id"] for row in rows}
+
+    # Stats and leaderboards.
+
+    def stats(
+        self,
+        user_id: str,
+        now: datetime,
+        tz: tzinfo = UTC,
+        among: Collection[str] | None = None,
+    ) -> UserStats:
+        """Totals, streak (local days in `tz`) and the last 30 days of one person.
+
+        `among` limits everything to those card ids (e.g. the cards visible in a server).
+        """
+        now = require_utc(now)
+        where = "user_id = ?"
+        params: tuple[Any, ...] = (user_id,)
+        if among is not None:
+            where += " AND card_id IN (SELECT value FROM json_each(?))"
+            params += (_ids_json(among),)
+        totals = self._query(
+            f"""SELECT COUNT(*) AS n, COALESCE(SUM(verdict = 'correct'), 0) AS correct,
+                       COALESCE(SUM(verdict = 'partial'), 0) AS partial
+                FROM reviews WHERE {where}""",
+            params,
+        )[0]
+        cards = self._query(
+            f"""SELECT COUNT(*) AS seen, COALESCE(SUM(due <= ?), 0) AS due
+                FROM card_state WHERE {where}""",
+            (_ts(now), *params),
+        )[0]
+        today = now.astimezone(tz).date()
+        days = self._days_back(where, params, tz, today)
+        history = [
+            DayCount(day, *days.get(day, (0, 0)))
+            for day in (today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1))
+        ]
+        streak = 0
+        day = today if today in days else today - timedelta(days=1)
+        while day in days:
+            streak += 1
+            day -= timedelta(days=1)
+        reviews = int(totals["n"])
+        return UserStats(
+            reviews=reviews,
+            correct=int(totals["correct"]),
+            partial=int(totals["partial"]),
+            accuracy=int(totals["correct"]) / reviews if reviews else 0.0,
+            streak_days=streak,
+            due_now=int(cards["due"]),
+            cards_seen=int(cards["seen"]),
+            last_30_days=history,
+        )
+
+    def _days_back(
+        self, where: str, params: tuple[Any, ...], tz: tzinfo, today: date
+    ) -> dict[date, tuple[int, int]]:
+        """(reviews, correct) per local day, newest first, from today back past the streak.
+
+        Reads newest first and stops at the first gap older than the 30-day window, so a long
+        history costs only as much as the current streak.
+        """
+        window_start = today - timedelta(days=HISTORY_DAYS - 1)
+        days: dict[date, tuple[int, int]] = {}
+        with self._lock:
+            cur = self._conn.execute(
+                f"SELECT reviewed_at, verdict FROM reviews WHERE {where} ORDER BY reviewed_at DESC",
+                params,
+            )
+            for reviewed_at, verdict in cur:
+                day = _dt(reviewed_at).astimezone(tz).date()
+                if day > today:
+                    continue  # clock skew or a `now` in the past: not part of "so far"
+                if day not in days and day < window_start and (day + timedelta(days=1)) not in days:
+                    break
+                n, c = days.get(day, (0, 0))
+                days[day] = (n + 1, c + (verdict == "correct"))
+            cur.close()
+        return days
+
+    def leaderboard(
+        self, guild_id: str, limit: int = 10, now: datetime | None = None, days: int = 30
+    ) -> list[LeaderRow]:
+        """Top people by summed grade score, counting only reviews made in this server.
+
+        With `now`, only the last `days` days count; without it, all time.
+        """
+        sql = """SELECT user_id, COUNT(*) AS n, COALESCE(SUM(verdict = 'correct'), 0) AS correct,
+                        SUM(score) AS score
+                 FROM reviews WHERE guild_id = ?"""
+        params: tuple[Any, ...] = (guild_id,)
+        if now is not None:
+            since = require_utc(now) - timedelta(days=days)
+            sql += " AND reviewed_at > ? AND reviewed_at <= ?"
+            params += (_ts(since), _ts(now))
+        sql += " GROUP BY user_id ORDER BY score DESC, n DESC, user_id LIMIT ?"
+        return [
+            LeaderRow(row["user_id"], int(row["n"]), int(row["correct"]), float(row["score"]))
+            for row in self._query(sql, (*params, max(0, limit)))
+        ]
+
+    # Privacy.
+
+    def forget_user(self, user_id: str) -> int:
+        """Delete every row about this person, in every table; return how many were deleted."""
+        with self._tx() as conn:
+            # Found by column, so tables added by later migrations are covered automatically.
+            tables = [
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
+                )
+                if any(col[1] == "user_id" for col in conn.execute(f'PRAGMA table_info("{name}")'))
+            ]
+            # Foreign keys are checked at COMMIT, so the deletion order does not matter; rows
+            # are counted first because cascaded deletes are not reported by `rowcount`.
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            total = 0
+            for name in tables:
+                (count,) = conn.execute(
+                    f'SELECT COUNT(*) FROM "{name}" WHERE user_id = ?', (user_id,)
+                ).fetchone()
+                total += int(count)
+            for name in reversed(tables):
+                conn.execute(f'DELETE FROM "{name}" WHERE user_id = ?', (user_id,))
+        return total
+
+    # Decks uploaded to a server.
+
+    def add_deck(self, *, scope: str, name: str, path: str, cards: int, now: datetime) -> None:
+        """Register a deck (or update it when this scope already has one by that name)."""
+        if not name:
+            raise InputError("a deck needs a name")
+        if cards < 0:
+            raise InputError(f"a deck cannot have {cards} cards")
+        stamp = _ts(now)
+        with self._tx() as conn:
+            conn.execute(
+                """
+                INSERT INTO decks (scope, name, path, cards, added_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (scope, name) DO UPDATE SET path = excluded.path,
+                    cards = excluded.cards, added_at = excluded.added_at
+                """,
+                (scope, name, path, cards, stamp),
+            )
+
+    def list_decks(self, scope: str) -> list[DeckRow]:
+        """Decks uploaded to this scope, by name."""
+        rows = self._query(
+            "SELECT scope, name, path, cards, added_at FROM decks WHERE scope = ? ORDER BY name",
+            (scope,),
+        )
+        return [
+            DeckRow(row["scope"], row["name"], row["path"], int(row["cards"]), _dt(row["added_at"]))
+            for row in rows
+        ]
+
+    def remove_deck(self, scope: str, name: str) -> bool:
+        """Unregister a deck; False when this scope has no deck by that name."""
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM decks WHERE scope = ? AND name = ?", (scope, name))
+            return cur.rowcount > 0
