@@ -1,0 +1,505 @@
+"""The progress store against real SQLite files in temporary directories."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.errors import ConfigError, InputError
+from bot.infra import migrations
+from bot.infra.store import DayCount, ProgressStore
+
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    with ProgressStore(tmp_path / "progress.db") as s:
+        yield s
+
+
+def review(store: ProgressStore, card: str, verdict: str = "correct", **kw: Any) -> Any:
+    score = {"correct": 0.8, "partial": 0.5, "incorrect": 0.1, "skipped": 0.0}[verdict]
+    args: dict[str, Any] = {"user_id": "u1", "card_id": card, "score": score, "now": NOW}
+    args.update(kw)
+    return store.record_review(verdict=verdict, **args)
+
+
+def raw(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+# Migrations.
+
+
+def test_blank_database_gets_every_migration(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "progress.db"
+    ProgressStore(path).close()
+    tables = {n for (n,) in raw(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"migrations", "card_state", "reviews", "decks"} <= tables
+    names = [n for (n,) in raw(path, "SELECT name FROM migrations ORDER BY rowid")]
+    assert names == [m.__name__ for m in migrations.MIGRATIONS]
+    assert names[:2] == ["m001_progress", "m002_decks"]
+    assert raw(path, "PRAGMA journal_mode") == [("wal",)]
+    indexes = {n for (n,) in raw(path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "card_state_user_due" in indexes
+
+
+def test_reopening_applies_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    with ProgressStore(path) as s:
+        review(s, "c1")
+    before = raw(path, "SELECT name, applied_at FROM migrations ORDER BY rowid")
+    with ProgressStore(path) as s:
+        assert s.seen_card_ids("u1") == {"c1"}
+    assert raw(path, "SELECT name, applied_at FROM migrations ORDER BY rowid") == before
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrations.migrate(conn) == []
+    conn.close()
+
+
+def test_connection_pragmas(store: ProgressStore) -> None:
+    conn = store._conn
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
+
+    def m001_ok(c: sqlite3.Connection) -> None:
+        c.execute("CREATE TABLE a (x INTEGER)")
+
+    def m002_broken(c: sqlite3.Connection) -> None:
+        c.execute("CREATE TABLE b (x INTEGER)")
+        c.execute("INSERT INTO no_such_table VALUES (1)")  # a real SQL error, mid-migration
+
+    with pytest.raises(sqlite3.OperationalError):
+        migrations.migrate(conn, NOW, [m001_ok, m002_broken])
+    tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "a" in tables and "b" not in tables
+    assert migrations.applied(conn) == ["m001_ok"]
+    conn.close()
+
+
+def test_appending_a_migration_runs_only_the_new_one(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
+    assert migrations.migrate(conn, NOW) == [m.__name__ for m in migrations.MIGRATIONS]
+
+    def m999_subscriptions(c: sqlite3.Connection) -> None:
+        c.execute("CREATE TABLE subscriptions (user_id TEXT PRIMARY KEY)")
+
+    later = [*migrations.MIGRATIONS, m999_subscriptions]
+    assert migrations.migrate(conn, NOW, later) == ["m999_subscriptions"]
+    assert migrations.migrate(conn, NOW, later) == []
+    conn.close()
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    ProgressStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO migrations VALUES ('m999_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(ConfigError, match="newer flashtutor"):
+        ProgressStore(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    path.write_bytes(b"this is not sqlite, just some text " * 100)
+    with pytest.raises(ConfigError, match="cannot open the progress database"):
+        ProgressStore(path)
+
+
+# Reviews and scheduling.
+
+
+def test_review_stores_state_and_log(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    with ProgressStore(path) as s:
+        result = s.record_review(
+            user_id="u1",
+            card_id="c1",
+            score=0.95,
+            verdict="correct",
+            now=NOW,
+            guild_id="g1",
+            place="dm",
+            hints_used=0,
+        )
+        assert result.rating == 4 and result.reps == 1 and result.card_id == "c1"
+        state = s.card_state("u1", "c1")
+        assert state is not None and datetime.fromisoformat(state["due"]) == result.due
+    # Persisted: a new store on the same file sees it.
+    with ProgressStore(path) as s:
+        assert s.card_state("u1", "c1") == state
+    log = raw(path, "SELECT user_id, card_id, guild_id, place, score, verdict, rating FROM reviews")
+    assert log == [("u1", "c1", "g1", "dm", 0.95, "correct", 4)]
+
+
+def test_correct_is_due_later_than_partial_later_than_incorrect(store: ProgressStore) -> None:
+    dues = {v: review(store, f"card-{v}", v).due for v in ("correct", "partial", "incorrect")}
+    assert dues["incorrect"] < dues["partial"] < dues["correct"]
+    assert all(due > NOW for due in dues.values())
+
+
+def test_reviews_accumulate_reps_and_push_the_card_out(store: ProgressStore) -> None:
+    now, dues = NOW, []
+    for n in range(1, 6):
+        result = review(store, "c1", now=now)
+        assert result.reps == n
+        dues.append(result.due - now)
+        now = result.due
+    assert dues[-1] > dues[0]
+    lapse = review(store, "c1", "incorrect", now=now)
+    assert lapse.rating == 1 and lapse.due - now < dues[-1]
+    assert store._conn.execute("SELECT lapses FROM card_state").fetchone()[0] == 1
+
+
+def test_skip_is_logged_as_skipped_and_rated_again(store: ProgressStore) -> None:
+    result = store.record_review(
+        user_id="u1", card_id="c1", score=0.9, verdict="correct", now=NOW, skipped=True
+    )
+    assert result.rating == 1
+    row = store._conn.execute("SELECT verdict, skipped FROM reviews").fetchone()
+    assert tuple(row) == ("skipped", 1)
+
+
+def test_due_cards_come_back_most_overdue_first(store: ProgressStore) -> None:
+    # Three cards reviewed wrong a minute apart: due 1 minute after each review.
+    for i, card in enumerate(["a", "b", "c"]):
+        review(store, card, "incorrect", now=NOW + timedelta(minutes=i))
+    review(store, "easy", "correct", now=NOW, score=1.0)
+    assert store.due_card_ids("u1", NOW) == []
+    assert store.due_card_ids("u1", NOW + timedelta(minutes=1)) == ["a"]
+    assert store.due_card_ids("u1", NOW + timedelta(minutes=5)) == ["a", "b", "c"]
+    assert store.due_card_ids("u1", NOW + timedelta(minutes=5), limit=2) == ["a", "b"]
+    assert store.due_card_ids("u1", NOW + timedelta(minutes=5), among={"c", "a", "zzz"}) == [
+        "a",
+        "c",
+    ]
+    assert store.due_card_ids("u1", NOW + timedelta(minutes=5), among=[]) == []
+    assert store.due_card_ids("someone-else", NOW + timedelta(days=999)) == []
+    # Months later everything is due, the easy card last (it was due last).
+    assert store.due_card_ids("u1", NOW + timedelta(days=365)) == ["a", "b", "c", "easy"]
+    # Reviewing "a" correctly moves it behind the others.
+    review(store, "a", "correct", now=NOW + timedelta(minutes=5))
+    assert store.due_card_ids("u1", NOW + timedelta(minutes=5)) == ["b", "c"]
+    assert store.next_due("u1") == NOW + timedelta(minutes=2)
+    assert store.next_due("nobody") is None
+
+
+def test_seen_card_ids_are_per_user(store: ProgressStore) -> None:
+    review(store, "a")
+    review(store, "b", "incorrect")
+    review(store, "c", user_id="u2")
+    assert store.seen_card_ids("u1") == {"a", "b"}
+    assert store.seen_card_ids("u2") == {"c"}
+    assert store.seen_card_ids("u3") == set()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"score": 1.2}, "between 0 and 1"),
+        ({"verdict": "amazing"}, "verdict must be one of"),
+        ({"user_id": ""}, "must not be empty"),
+        ({"hints_used": -2}, "hints_used"),
+        ({"now": datetime(2026, 3, 10, 15, 0)}, "timezone-aware"),
+    ],
+)
+def test_bad_reviews_are_rejected_and_write_nothing(
+    store: ProgressStore, kwargs: dict[str, Any], message: str
+) -> None:
+    args: dict[str, Any] = {
+        "user_id": "u1",
+        "card_id": "c1",
+        "score": 0.5,
+        "verdict": "partial",
+        "now": NOW,
+    }
+    with pytest.raises(InputError, match=message):
+        store.record_review(**(args | kwargs))
+    assert store._conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
+    assert store._conn.execute("SELECT COUNT(*) FROM card_state").fetchone()[0] == 0
+
+
+def test_naive_datetimes_are_rejected_everywhere(store: ProgressStore) -> None:
+    naive = datetime(2026, 3, 10, 15, 0)
+    with pytest.raises(InputError, match="timezone-aware"):
+        store.due_card_ids("u1", naive)
+    with pytest.raises(InputError, match="timezone-aware"):
+        store.stats("u1", naive)
+    with pytest.raises(InputError, match="timezone-aware"):
+        store.leaderboard("g1", now=naive)
+    with pytest.raises(InputError, match="timezone-aware"):
+        store.add_deck(scope="g1", name="d", path="p", cards=1, now=naive)
+
+
+def test_non_utc_aware_times_are_the_same_instant(store: ProgressStore) -> None:
+    tokyo = NOW.astimezone(ZoneInfo("Asia/Tokyo"))
+    review(store, "a", "incorrect", now=tokyo)
+    assert store.due_card_ids("u1", NOW + timedelta(minutes=1)) == ["a"]
+    assert store.due_card_ids("u1", NOW + timedelta(seconds=59)) == []
+
+
+# Stats.
+
+
+def test_stats_totals_and_accuracy(store: ProgressStore) -> None:
+    empty = store.stats("u1", NOW)
+    assert (empty.reviews, empty.accuracy, empty.streak_days, empty.cards_seen) == (0, 0.0, 0, 0)
+    assert len(empty.last_30_days) == 30
+    for card, verdict in [("a", "correct"), ("b", "correct"), ("c", "partial"), ("d", "incorrect")]:
+        review(store, card, verdict)
+    review(store, "a", "correct", now=NOW + timedelta(minutes=20))
+    stats = store.stats("u1", NOW + timedelta(minutes=30))
+    assert (stats.reviews, stats.correct, stats.partial) == (5, 3, 1)
+    assert stats.accuracy == pytest.approx(3 / 5)
+    assert stats.cards_seen == 4
+    assert stats.due_now == 3  # b (10 min), c (Hard), d (1 min); a was pushed out
+    only = store.stats("u1", NOW + timedelta(minutes=30), among={"a", "d"})
+    assert (only.reviews, only.correct, only.cards_seen, only.due_now) == (3, 2, 2, 1)
+
+
+def test_streak_counts_local_days_in_the_given_timezone(store: ProgressStore) -> None:
+    la = ZoneInfo("America/Los_Angeles")
+    # 2026-03-10 03:00 UTC is still 2026-03-09 in Los Angeles; these are three UTC days
+    # but only two local days, and the evening one belongs to the 8th there.
+    for when in ["2026-03-09T02:00", "2026-03-10T03:00", "2026-03-10T06:00", "2026-03-10T20:00"]:
+        review(store, "c-" + when, now=datetime.fromisoformat(when).replace(tzinfo=UTC))
+    now = datetime(2026, 3, 10, 21, 0, tzinfo=UTC)  # 14:00 on the 10th in LA
+    assert store.stats("u1", now, tz=UTC).streak_days == 2  # the 9th and 10th in UTC
+    local = store.stats("u1", now, tz=la)
+    assert local.streak_days == 3  # the 8th, 9th and 10th in LA
+    days = {d.day: d.reviews for d in local.last_30_days if d.reviews}
+    assert days == {date(2026, 3, 8): 1, date(2026, 3, 9): 2, date(2026, 3, 10): 1}
+
+
+def test_streak_survives_until_the_end_of_the_next_day(store: ProgressStore) -> None:
+    for day in range(5):
+        review(store, f"c{day}", now=NOW - timedelta(days=day))
+    assert store.stats("u1", NOW).streak_days == 5
+    assert store.stats("u1", NOW + timedelta(days=1)).streak_days == 5  # yesterday counts
+    assert store.stats("u1", NOW + timedelta(days=2)).streak_days == 0
+    review(store, "gap", now=NOW + timedelta(days=2))
+    assert store.stats("u1", NOW + timedelta(days=2)).streak_days == 1
+
+
+def test_long_streak_beyond_the_history_window(store: ProgressStore) -> None:
+    for day in range(45):
+        review(store, "c", now=NOW - timedelta(days=day))
+    review(store, "c", now=NOW - timedelta(days=50))  # after a gap: not part of the streak
+    stats = store.stats("u1", NOW)
+    assert stats.streak_days == 45
+    assert stats.reviews == 46
+    assert [d.reviews for d in stats.last_30_days] == [1] * 30
+
+
+def test_thirty_day_history_is_oldest_first_and_ends_today(store: ProgressStore) -> None:
+    review(store, "a", now=NOW)
+    review(store, "b", "incorrect", now=NOW)
+    review(store, "c", now=NOW - timedelta(days=29))
+    review(store, "d", now=NOW - timedelta(days=30))  # outside the window
+    history = store.stats("u1", NOW).last_30_days
+    assert [d.day for d in history] == [NOW.date() - timedelta(days=n) for n in range(29, -1, -1)]
+    assert history[-1] == DayCount(NOW.date(), 2, 1)
+    assert history[0] == DayCount(NOW.date() - timedelta(days=29), 1, 1)
+    assert sum(d.reviews for d in history) == 3
+
+
+# Leaderboards.
+
+
+def test_leaderboard_counts_only_that_guilds_reviews(store: ProgressStore) -> None:
+    review(store, "a", user_id="alice", guild_id="g1", score=1.0)
+    review(store, "b", user_id="alice", guild_id="g1", score=0.9)
+    review(store, "a", "partial", user_id="bob", guild_id="g1")
+    review(store, "c", user_id="bob", guild_id="g2", score=1.0)
+    review(store, "d", user_id="bob", guild_id="g2", score=1.0)
+    review(store, "e", user_id="carol")  # a DM: on no server's board
+    g1 = store.leaderboard("g1")
+    assert [(r.user_id, r.reviews, r.correct) for r in g1] == [("alice", 2, 2), ("bob", 1, 0)]
+    assert g1[0].score == pytest.approx(1.9)
+    assert [(r.user_id, r.reviews) for r in store.leaderboard("g2")] == [("bob", 2)]
+    assert store.leaderboard("g3") == []
+    assert [r.user_id for r in store.leaderboard("g1", limit=1)] == ["alice"]
+
+
+def test_leaderboard_window(store: ProgressStore) -> None:
+    review(store, "old", user_id="alice", guild_id="g1", now=NOW - timedelta(days=40))
+    review(store, "new", user_id="bob", guild_id="g1", now=NOW - timedelta(days=1))
+    assert [r.user_id for r in store.leaderboard("g1", now=NOW)] == ["bob"]
+    assert {r.user_id for r in store.leaderboard("g1", now=NOW, days=60)} == {"alice", "bob"}
+    assert {r.user_id for r in store.leaderboard("g1")} == {"alice", "bob"}
+
+
+# Privacy.
+
+
+def test_forget_user_removes_all_and_only_their_rows(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    with ProgressStore(path) as s:
+        for card in ("a", "b", "c"):
+            review(s, card, guild_id="g1")
+        review(s, "a", "incorrect", now=NOW + timedelta(minutes=5))
+        review(s, "a", user_id="u2", guild_id="g1")
+        s.add_deck(scope="g1", name="deck", path="decks/g1/deck.md", cards=3, now=NOW)
+        assert s.forget_user("u1") == 3 + 4  # three card states, four reviews
+        assert s.seen_card_ids("u1") == set()
+        assert s.stats("u1", NOW).reviews == 0
+        assert s.seen_card_ids("u2") == {"a"}
+        assert [r.user_id for r in s.leaderboard("g1")] == ["u2"]
+        assert len(s.list_decks("g1")) == 1
+        assert s.forget_user("u1") == 0
+    assert raw(path, "SELECT COUNT(*) FROM reviews WHERE user_id = 'u1'") == [(0,)]
+    assert raw(path, "SELECT COUNT(*) FROM card_state WHERE user_id = 'u1'") == [(0,)]
+
+
+def test_forget_user_covers_tables_added_by_later_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    with ProgressStore(path) as s:
+        s._conn.execute("CREATE TABLE subscriptions (user_id TEXT, channel TEXT)")
+        s._conn.execute("INSERT INTO subscriptions VALUES ('u1', 'x'), ('u2', 'y')")
+        review(s, "a")
+        assert s.forget_user("u1") == 1 + 2
+        rows = s._conn.execute("SELECT user_id FROM subscriptions").fetchall()
+        assert [tuple(r) for r in rows] == [("u2",)]
+
+
+# Atomicity and concurrency.
+
+
+def test_a_fault_mid_review_leaves_no_partial_state(
+    store: ProgressStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = review(store, "c1")
+    state_before = store.card_state("u1", "c1")
+
+    def disk_full(*_: Any) -> None:
+        # A fault we cannot provoke for real: the log write failing after the state write.
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "_append_review", disk_full)
+    with pytest.raises(sqlite3.OperationalError):
+        review(store, "c1", "incorrect", now=first.due)
+    with pytest.raises(sqlite3.OperationalError):
+        review(store, "new-card", "incorrect")
+    monkeypatch.undo()
+    assert store.card_state("u1", "c1") == state_before
+    assert store.seen_card_ids("u1") == {"c1"}
+    assert store.stats("u1", NOW).reviews == 1
+    # And the store still works afterwards.
+    assert review(store, "c1", now=first.due).reps == 2
+
+
+def test_process_dying_mid_write_leaves_the_database_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    with ProgressStore(path) as s:
+        review(s, "c1")
+        state_before = s.card_state("u1", "c1")
+    script = textwrap.dedent(
+        f"""
+        import os
+        from datetime import datetime, UTC
+        from pathlib import Path
+        from bot.infra.store import ProgressStore
+
+        store = ProgressStore(Path({str(path)!r}))
+        # The state row is already written in this transaction; die before the log row.
+        store._append_review = lambda conn, values: os._exit(3)
+        store.record_review(user_id="u1", card_id="c1", score=0.1, verdict="incorrect",
+                            now=datetime(2026, 3, 11, tzinfo=UTC))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True)
+    assert proc.returncode == 3, proc.stderr.decode()
+    with ProgressStore(path) as s:
+        assert s.card_state("u1", "c1") == state_before
+        assert s.stats("u1", NOW).reviews == 1
+
+
+def test_threads_recording_at_once_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    shared = ProgressStore(path)
+    other = ProgressStore(path)  # a second connection, as a second process would have
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def work(n: int) -> None:
+        target = shared if n % 2 else other
+        try:
+            barrier.wait()
+            for i in range(25):
+                review(
+                    target,
+                    f"card-{i % 5}",
+                    user_id=f"user-{n}",
+                    guild_id="g1",
+                    now=NOW + timedelta(minutes=i),
+                )
+                target.due_card_ids(f"user-{n}", NOW)
+        except BaseException as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    shared.close()
+    other.close()
+    assert errors == []
+    assert raw(path, "SELECT COUNT(*) FROM reviews") == [(8 * 25,)]
+    assert raw(path, "SELECT COUNT(*), SUM(reps) FROM card_state") == [(8 * 5, 8 * 25)]
+    with ProgressStore(path) as s:
+        assert sum(r.reviews for r in s.leaderboard("g1", limit=100)) == 200
+
+
+def test_in_memory_store_works_and_is_private() -> None:
+    a, b = ProgressStore.in_memory(), ProgressStore.in_memory()
+    review(a, "c1")
+    assert a.seen_card_ids("u1") == {"c1"}
+    assert b.seen_card_ids("u1") == set()
+    a.close()
+    b.close()
+
+
+# Uploaded decks.
+
+
+def test_deck_registry_upserts_lists_and_removes(store: ProgressStore) -> None:
+    store.add_deck(scope="g1", name="rust", path="decks/g1/rust.md", cards=10, now=NOW)
+    store.add_deck(scope="g1", name="go", path="decks/g1/go.md", cards=5, now=NOW)
+    store.add_deck(scope="g2", name="rust", path="decks/g2/rust.md", cards=1, now=NOW)
+    later = NOW + timedelta(hours=1)
+    store.add_deck(scope="g1", name="rust", path="decks/g1/rust-v2.md", cards=12, now=later)
+    decks = store.list_decks("g1")
+    assert [(d.name, d.path, d.cards) for d in decks] == [
+        ("go", "decks/g1/go.md", 5),
+        ("rust", "decks/g1/rust-v2.md", 12),
+    ]
+    assert decks[1].added_at == later and decks[1].scope == "g1"
+    assert store.remove_deck("g1", "rust") is True
+    assert store.remove_deck("g1", "rust") is False
+    assert [d.name for d in store.list_decks("g1")] == ["go"]
+    assert [d.path for d in store.list_decks("g2")] == ["decks/g2/rust.md"]
+    with pytest.raises(InputError, match="cards"):
+        store.add_deck(scope="g1", name="bad", path="p", cards=-1, now=NOW)
