@@ -15,7 +15,7 @@ import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Self
 
@@ -291,14 +291,17 @@ class ProgressStore:
             (_ts(now), *params),
         )[0]
         today = now.astimezone(tz).date()
-        days = self._days_back(where, params, tz, today)
-        history = [
-            DayCount(day, *days.get(day, (0, 0)))
-            for day in (today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1))
-        ]
+        window = [today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
+        counts = self._day_counts(where, params, tz, window)
+        history = [DayCount(day, *counts[day]) for day in window]
         streak = 0
-        day = today if today in days else today - timedelta(days=1)
-        while day in days:
+        day = today if counts[today][0] else today - timedelta(days=1)
+        while True:
+            if day not in counts:  # a streak older than the window: look further back
+                older = [day - timedelta(days=n) for n in range(HISTORY_DAYS * 2)]
+                counts.update(self._day_counts(where, params, tz, older))
+            if not counts[day][0]:
+                break
             streak += 1
             day -= timedelta(days=1)
         reviews = int(totals["n"])
@@ -313,31 +316,29 @@ class ProgressStore:
             last_30_days=history,
         )
 
-    def _days_back(
-        self, where: str, params: tuple[Any, ...], tz: tzinfo, today: date
+    def _day_counts(
+        self, where: str, params: tuple[Any, ...], tz: tzinfo, days: list[date]
     ) -> dict[date, tuple[int, int]]:
-        """(reviews, correct) per local day, newest first, from today back past the streak.
+        """(reviews, correct) on each of these local days, zero days included.
 
-        Reads newest first and stops at the first gap older than the 30-day window, so a long
-        history costs only as much as the current streak.
+        Each local day becomes a UTC range, so SQLite answers from the index with one range
+        scan per day, however many reviews the person has made.
         """
-        window_start = today - timedelta(days=HISTORY_DAYS - 1)
-        days: dict[date, tuple[int, int]] = {}
-        with self._lock:
-            cur = self._conn.execute(
-                f"SELECT reviewed_at, verdict FROM reviews WHERE {where} ORDER BY reviewed_at DESC",
-                params,
-            )
-            for reviewed_at, verdict in cur:
-                day = _dt(reviewed_at).astimezone(tz).date()
-                if day > today:
-                    continue  # clock skew or a `now` in the past: not part of "so far"
-                if day not in days and day < window_start and (day + timedelta(days=1)) not in days:
-                    break
-                n, c = days.get(day, (0, 0))
-                days[day] = (n + 1, c + (verdict == "correct"))
-            cur.close()
-        return days
+        bounds: list[Any] = []
+        for day in days:
+            lo = datetime.combine(day, time(), tz).astimezone(UTC)
+            hi = datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC)
+            bounds += [day.isoformat(), _ts(lo), _ts(hi)]
+        spans = ", ".join(["(?, ?, ?)"] * len(days))
+        rows = self._query(
+            f"""WITH days (day, lo, hi) AS (VALUES {spans})
+                SELECT days.day, COUNT(reviews.id), COALESCE(SUM(reviews.verdict = 'correct'), 0)
+                FROM days LEFT JOIN reviews ON reviews.reviewed_at >= days.lo
+                    AND reviews.reviewed_at < days.hi AND {where}
+                GROUP BY days.day""",
+            (*bounds, *params),
+        )
+        return {date.fromisoformat(day): (int(n), int(c)) for day, n, c in rows}
 
     def leaderboard(
         self, guild_id: str, limit: int = 10, now: datetime | None = None, days: int = 30

@@ -303,14 +303,16 @@ def test_streak_survives_until_the_end_of_the_next_day(store: ProgressStore) -> 
     assert store.stats("u1", NOW + timedelta(days=2)).streak_days == 1
 
 
-def test_long_streak_beyond_the_history_window(store: ProgressStore) -> None:
-    for day in range(45):
+@pytest.mark.parametrize("length", [29, 30, 31, 45, 100, 200])
+def test_long_streak_beyond_the_history_window(store: ProgressStore, length: int) -> None:
+    for day in range(length):
         review(store, "c", now=NOW - timedelta(days=day))
-    review(store, "c", now=NOW - timedelta(days=50))  # after a gap: not part of the streak
+    review(store, "c", now=NOW - timedelta(days=length + 1))  # after a gap: not in the streak
     stats = store.stats("u1", NOW)
-    assert stats.streak_days == 45
-    assert stats.reviews == 46
-    assert [d.reviews for d in stats.last_30_days] == [1] * 30
+    assert stats.streak_days == length
+    assert stats.reviews == length + 1
+    expected = [int(n < length or n == length + 1) for n in range(29, -1, -1)]
+    assert [d.reviews for d in stats.last_30_days] == expected
 
 
 def test_thirty_day_history_is_oldest_first_and_ends_today(store: ProgressStore) -> None:
@@ -323,6 +325,30 @@ def test_thirty_day_history_is_oldest_first_and_ends_today(store: ProgressStore)
     assert history[-1] == DayCount(NOW.date(), 2, 1)
     assert history[0] == DayCount(NOW.date() - timedelta(days=29), 1, 1)
     assert sum(d.reviews for d in history) == 3
+
+
+def test_local_days_across_a_daylight_saving_change(store: ProgressStore) -> None:
+    berlin = ZoneInfo("Europe/Berlin")  # clocks go forward at 02:00 on 2026-03-29
+    # 01:30 local each night: 00:30 UTC the same day before the change, 23:30 UTC the
+    # previous day after it.
+    for day in range(25, 32):
+        review(store, f"c{day}", now=datetime(2026, 3, day, 1, 30, tzinfo=berlin))
+    now = datetime(2026, 4, 1, 12, 0, tzinfo=berlin)
+    local = store.stats("u1", now, tz=berlin)
+    assert local.streak_days == 7
+    assert {d.day.day: d.reviews for d in local.last_30_days if d.reviews} == dict.fromkeys(
+        range(25, 32), 1
+    )
+    utc = store.stats("u1", now)
+    assert {d.day.day: d.reviews for d in utc.last_30_days if d.reviews} == {
+        25: 1,
+        26: 1,
+        27: 1,
+        28: 1,
+        29: 2,
+        30: 1,
+    }
+    assert utc.streak_days == 0  # nothing on the 31st or the 1st in UTC
 
 
 # Leaderboards.
