@@ -76,7 +76,8 @@ def migrate(
                 done.append(fn.__name__)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     return done
 

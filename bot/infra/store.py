@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, Self
 
 from bot.core.scheduling import Scheduler, check_grade, rating_for, require_utc
-from bot.errors import ConfigError, InputError
+from bot.errors import ConfigError, FlashtutorError, InputError
 from bot.infra.migrations import migrate
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_S = 10.0
+"""How long a write waits for another process's write to finish before giving up."""
 HISTORY_DAYS = 30
 
 
@@ -95,10 +96,29 @@ def _ids_json(among: Collection[str]) -> str:
     return json.dumps(list(among))
 
 
+class StoreError(FlashtutorError):
+    """The progress database failed (locked too long, disk full, read-only); nothing was saved."""
+
+
+@contextmanager
+def _as_store_error(doing: str) -> Iterator[None]:
+    # OperationalError covers the faults of the file itself (locked, full, read-only, I/O);
+    # programming errors (bad SQL) stay loud.
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"could not {doing} the progress database: {exc}") from exc
+
+
 class ProgressStore:
     """Progress of every person: FSRS schedule, review log, stats, leaderboards, decks."""
 
-    def __init__(self, path: Path, scheduler: Scheduler | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        scheduler: Scheduler | None = None,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+    ) -> None:
         self.path = path
         self.scheduler = scheduler or Scheduler()
         self._lock = threading.RLock()
@@ -109,19 +129,25 @@ class ProgressStore:
                 str(path),
                 isolation_level=None,
                 check_same_thread=False,
-                timeout=BUSY_TIMEOUT_MS / 1000,
+                timeout=busy_timeout_s,
             )
             self._conn.row_factory = sqlite3.Row
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL is safe with WAL: a crash loses at most the last commits, never consistency.
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             migrate(self._conn)
         except sqlite3.DatabaseError as exc:
-            if hasattr(self, "_conn"):
-                self._conn.close()
+            self._close_quietly()
             raise ConfigError(f"cannot open the progress database {path}: {exc}") from exc
+        except BaseException:
+            self._close_quietly()
+            raise
+
+    def _close_quietly(self) -> None:
+        if hasattr(self, "_conn"):
+            self._conn.close()
 
     @classmethod
     def in_memory(cls, scheduler: Scheduler | None = None) -> Self:
@@ -142,17 +168,18 @@ class ProgressStore:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading.
-        with self._lock:
+        with self._lock, _as_store_error("save to"):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, _as_store_error("read from"):
             return self._conn.execute(sql, params).fetchall()
 
     # Reviews and scheduling.

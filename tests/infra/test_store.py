@@ -16,7 +16,7 @@ import pytest
 
 from bot.errors import ConfigError, InputError
 from bot.infra import migrations
-from bot.infra.store import DayCount, ProgressStore
+from bot.infra.store import DayCount, ProgressStore, StoreError
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 PROJECT = Path(__file__).resolve().parents[2]
@@ -424,9 +424,9 @@ def test_a_fault_mid_review_leaves_no_partial_state(
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(store, "_append_review", disk_full)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreError, match="disk is full"):
         review(store, "c1", "incorrect", now=first.due)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreError, match="disk is full"):
         review(store, "new-card", "incorrect")
     monkeypatch.undo()
     assert store.card_state("u1", "c1") == state_before
@@ -434,6 +434,25 @@ def test_a_fault_mid_review_leaves_no_partial_state(
     assert store.stats("u1", NOW).reviews == 1
     # And the store still works afterwards.
     assert review(store, "c1", now=first.due).reps == 2
+
+
+def test_a_database_locked_by_another_writer_fails_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    store = ProgressStore(path, busy_timeout_s=0.05)
+    review(store, "c1")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        with pytest.raises(StoreError, match="locked"):
+            review(store, "c2")
+        # Reads still work while someone else writes (WAL).
+        assert store.seen_card_ids("u1") == {"c1"}
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert review(store, "c2").reps == 1
+    assert store.stats("u1", NOW).reviews == 2
+    store.close()
 
 
 def test_process_dying_mid_write_leaves_the_database_as_before(tmp_path: Path) -> None:
