@@ -135,6 +135,9 @@ def parse_deck_text(
         out.issue(1, _too_large(len(text.encode("utf-8"))))
     elif not text.strip():
         out.issue(1, "empty file")
+    elif fmt == "md" and _ANKI_HEADER.match(text):
+        # Anki's "Notes in Plain Text" export is saved as .txt: its header says it is a table.
+        _parse_table(text, "tsv", out)
     elif fmt == "md":
         out.deck.title = _SeedParser(text, out).run() or out.deck.title
     elif fmt in ("csv", "tsv"):
@@ -346,7 +349,7 @@ class _SeedParser:
         """Parse every line; returns the deck's `# ` heading (or "")."""
         for i, raw in enumerate(self.lines):
             self._line(i, raw)
-        self._finish(len(self.lines))
+        self._finish()
         return self.title
 
     def _opens_fence(self, i: int, raw: str) -> tuple[str, int] | None:
@@ -359,9 +362,9 @@ class _SeedParser:
     @staticmethod
     def _closes_fence(raw: str, fence: tuple[str, int]) -> bool:
         m = _FENCE.match(raw)
-        return bool(m and m.group(1)[0] == fence[0] and len(m.group(1)) >= fence[1]) and not (
-            m is not None and m.group(2).strip()
-        )
+        if m is None or m.group(2).strip():
+            return False
+        return m.group(1)[0] == fence[0] and len(m.group(1)) >= fence[1]
 
     def _line(self, i: int, raw: str) -> None:
         d, s = self.draft, raw.strip()
@@ -381,7 +384,7 @@ class _SeedParser:
         elif d.phase == "answer":
             self._answer_line(i, raw, s)
         elif _SEPARATOR.match(raw):
-            self._finish(i)
+            self._finish()
         elif m := _RATING.match(s):
             self.rating = int(m.group(2))
             if self.rating > 10:
@@ -391,7 +394,7 @@ class _SeedParser:
             self._heading(i, raw, len(m.group(1)), m.group(2) or "")
         elif m := _QUESTION.match(s):
             if d.phase != "pre":
-                self._finish(i)
+                self._finish()
             d = self.draft
             d.phase, d.q_line, d.question = "question", i + 1, [m.group(1) or ""]
             d.start, d.rating, self.started = d.start or i + 1, self.rating, True
@@ -412,10 +415,10 @@ class _SeedParser:
             d.answer.append(raw.rstrip()[:-3])
             d.phase = "done"
         elif _SEPARATOR.match(raw) and not self._answer_continues(i):
-            self._finish(i)
+            self._finish()
         elif _QUESTION.match(s) or s.startswith("??x"):
             # The next card began before this answer was closed.
-            self._finish(i)
+            self._finish()
             self._line(i, raw)
         else:
             d.answer.append(raw)
@@ -453,13 +456,13 @@ class _SeedParser:
             self.draft.section |= level == 1 and not self.draft.title
         else:
             if d.phase != "pre":
-                self._finish(i)
+                self._finish()
             d = self.draft
             d.title, d.start, d.background, self.started = text, i + 1, [], True
 
     def _open_answer(self, i: int, s: str) -> None:
         if self.draft.phase == "done":
-            self._finish(i)
+            self._finish()
         d, rest = self.draft, s[3:]
         self.started = True
         if d.phase == "pre":
@@ -475,7 +478,7 @@ class _SeedParser:
         if d.phase == "done":
             if not raw.strip():
                 return
-            self._finish(i)  # text after an answer starts the next card's background
+            self._finish()  # text after an answer starts the next card's background
             d = self.draft
         if d.phase == "pre":
             d.background.append(raw)
@@ -485,8 +488,8 @@ class _SeedParser:
         else:
             d.answer.append(raw)
 
-    def _finish(self, i: int) -> None:
-        """Close the current draft (before line index `i`) and start a new one."""
+    def _finish(self) -> None:
+        """Close the current draft (report it or add its card) and start a new one."""
         d, self.draft = self.draft, _Draft()
         if d.error is not None:
             self.out.issue(*d.error)
@@ -520,6 +523,7 @@ _SEPARATORS = {
     "space": " ",
     "colon": ":",
 }
+_ANKI_HEADER = re.compile(r"#(separator|html|columns|notetype|deck|tags|guid)\b[^:\n]*:")
 _ANKI_COLUMN = re.compile(r"^#(guid|notetype|deck|tags) column:\s*(\d+)\s*$", re.IGNORECASE)
 _HEADER = ({"question", "front"}, {"answer", "back"})
 _BREAK = re.compile(r"<br\s*/?>|</?(?:div|p|li)\b[^>]*>", re.IGNORECASE)
@@ -551,7 +555,7 @@ def _parse_table(text: str, fmt: str, out: _Builder) -> None:
         elif m := _ANKI_COLUMN.match(directive):
             drop.add(int(m.group(2)) - 1)
         skip += 1
-    if delimiter in '"\n' or not delimiter.isprintable():
+    if delimiter in '"\n' or not (delimiter.isprintable() or delimiter == "\t"):
         out.issue(skip, f"unusable separator {delimiter!r}")
         return
     body = io.StringIO("\n".join(lines[skip:]), newline="")
