@@ -212,7 +212,7 @@ def discover_deck_files(paths: Sequence[Path]) -> list[Path]:
         else:
             candidates = [root]
         for path in candidates:
-            key = path.resolve()
+            key = Path(os.path.realpath(path))  # unlike resolve(), never raises on link loops
             if key not in seen:
                 seen.add(key)
                 found.append(path)
