@@ -1,0 +1,544 @@
+"""The emulator: one aiohttp server (gateway, REST, control) and the in-process test API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from . import control, rest, rest_interactions
+from .gateway import Gateway
+from .http_util import EMULATOR_KEY
+from .ids import SnowflakeFactory
+from .inject import InjectionError, Injector
+from .limits import Limits
+from .messages import MessageStore, Upload
+from .records import CallbackRecord, InteractionRecord, MessageRecord, RequestRecord, TypingRecord
+from .world import Channel, ChannelType, Guild, Member, Perm, Role, User, World
+
+Json = dict[str, Any]
+T = TypeVar("T")
+
+
+class EmulatorTimeout(AssertionError):
+    """A wait helper gave up; the message says what it was waiting for."""
+
+
+class Emulator:
+    """A loopback Discord API v10: gateway + REST + control, for the real discord.py client.
+
+    Use ``async with Emulator() as emu:`` (or ``await emu.start()``/``await emu.stop()``);
+    then point discord.py at ``emu.api_base`` and ``emu.gateway_url`` (see ``patch_discord``).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        heartbeat_interval_ms: int = 41_250,
+        ack_deadline: float | None = 3.0,
+        token: str | None = None,
+        bot_name: str = "flashtutor",
+        nonce_window: float = 300.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.ack_deadline = ack_deadline
+        self.token = token
+        self.nonce_window = nonce_window
+        self.t0 = time.monotonic()
+        self.snowflakes = SnowflakeFactory()
+        self.world = World(self.snowflakes)
+        self.application_id = self.snowflakes.next()
+        self.bot = self._add_user(User(self.application_id, bot_name, None, bot=True))
+        self.gateway = Gateway(self, heartbeat_interval_ms)
+        self.limits = Limits()
+        self.messages = MessageStore(self)
+        self.injector = Injector(self)
+        self.interactions: dict[int, InteractionRecord] = {}
+        self.interactions_by_token: dict[str, InteractionRecord] = {}
+        self.commands: dict[int | None, list[Json]] = {}
+        self.requests: list[RequestRecord] = []
+        self.typing: list[TypingRecord] = []
+        self.closed_dms: set[int] = set()
+        self.recommended_shards = 1
+        self.owner_id: int | None = None
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    # lifecycle --------------------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """The aiohttp application serving everything on one port."""
+        app = web.Application(middlewares=[rest.api_middleware], client_max_size=64 * 1024**2)
+        app[EMULATOR_KEY] = self
+        app.router.add_get("/", self.gateway.handle)
+        app.router.add_get("/gateway", self.gateway.handle)
+        rest.add_routes(app)
+        rest_interactions.add_routes(app)
+        control.add_routes(app)
+        return app
+
+    async def start(self) -> Emulator:
+        """Bind 127.0.0.1 (a free port when ``port`` is 0) and start serving."""
+        self._runner = web.AppRunner(self.make_app(), handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None:
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def stop(self) -> None:
+        """Close sockets and stop serving."""
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Emulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        """The value for ``discord.http.Route.BASE``."""
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        """The value for ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``."""
+        return f"ws://{self.host}:{self.port}/gateway"
+
+    @contextmanager
+    def patch_discord(self) -> Iterator[None]:
+        """Point the imported discord.py at this emulator for the duration of the block."""
+        import discord.gateway
+        import discord.http
+        import yarl
+
+        old_base = discord.http.Route.BASE
+        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = self.api_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE = old_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    def token_ok(self, token: str) -> bool:
+        """Whether ``token`` is accepted (any non-empty token when none was configured)."""
+        token = token.removeprefix("Bot ").strip()
+        return bool(token) and (self.token is None or token == self.token)
+
+    # change notification and waiting ------------------------------------------------------
+
+    def notify(self) -> None:
+        """Wake every waiter: something was recorded."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(self, check: Callable[[], T | None], timeout: float, what: str) -> T:
+        """Return the first truthy ``check()``; raise EmulatorTimeout after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = check()
+            if result:
+                return result
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise EmulatorTimeout(f"timed out after {timeout}s waiting for {what}")
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                continue
+
+    async def wait_for_response(
+        self, interaction: InteractionRecord | int, timeout: float = 5.0
+    ) -> CallbackRecord:
+        """The bot's accepted callback to ``interaction`` (its first response)."""
+        record = self.interaction(interaction)
+        return await self.wait_until(
+            lambda: record.response, timeout, f"a callback to interaction {record.id}"
+        )
+
+    async def wait_for_message(
+        self,
+        channel: Channel | int,
+        predicate: Callable[[MessageRecord], bool] | None = None,
+        timeout: float = 5.0,
+        *,
+        by_bot: bool = True,
+    ) -> MessageRecord:
+        """The first message in ``channel`` (by the bot, by default) matching ``predicate``.
+
+        Edits count: a message whose latest version matches is returned.
+        """
+        channel_id = channel.id if isinstance(channel, Channel) else int(channel)
+
+        def check() -> MessageRecord | None:
+            for record in self.messages.in_channel(channel_id):
+                if record.by_bot == by_bot and (predicate is None or predicate(record)):
+                    return record
+            return None
+
+        return await self.wait_until(check, timeout, f"a message in channel {channel_id}")
+
+    async def wait_for_followup(
+        self, interaction: InteractionRecord | int, index: int = 0, timeout: float = 5.0
+    ) -> MessageRecord:
+        """The ``index``-th follow-up message the bot sent for ``interaction``."""
+        record = self.interaction(interaction)
+
+        def check() -> MessageRecord | None:
+            ids = record.followup_ids
+            return self.messages.by_id[ids[index]] if len(ids) > index else None
+
+        return await self.wait_until(check, timeout, f"follow-up {index} of {record.id}")
+
+    async def wait_for_original(
+        self,
+        interaction: InteractionRecord | int,
+        predicate: Callable[[MessageRecord], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> MessageRecord:
+        """The interaction's original response message once ``predicate`` holds for it."""
+        record = self.interaction(interaction)
+
+        def check() -> MessageRecord | None:
+            if record.original_message_id is None:
+                return None
+            message = self.messages.by_id[record.original_message_id]
+            return message if predicate is None or predicate(message) else None
+
+        return await self.wait_until(check, timeout, f"the original response of {record.id}")
+
+    async def wait_for_gateway(self, kind: str, count: int = 1, timeout: float = 10.0) -> None:
+        """Wait until ``count`` gateway events of ``kind`` (identify, resume, ...) happened."""
+        await self.wait_until(
+            lambda: self.gateway.count(kind) >= count, timeout, f"{count} x gateway {kind}"
+        )
+
+    # the world --------------------------------------------------------------------------
+
+    def _add_user(self, user: User) -> User:
+        self.world.users[user.id] = user
+        return user
+
+    def create_user(self, username: str, global_name: str | None = None) -> User:
+        """A person (not yet in any guild)."""
+        return self._add_user(User(self.snowflakes.next(), username, global_name or username))
+
+    async def create_guild(
+        self, name: str, owner: User | None = None, channels: tuple[str, ...] = ("general",)
+    ) -> Guild:
+        """A guild with @everyone, the bot as a member and text channels; GUILD_CREATE if live."""
+        owner = owner or self.create_user(f"{name}-owner")
+        guild_id = self.snowflakes.next()
+        guild = Guild(guild_id, name, owner.id)
+        guild.roles[guild_id] = Role(guild_id, "@everyone", Perm.EVERYONE_DEFAULT)
+        bot_role = Role(self.snowflakes.next(), self.bot.username, Perm.BOT_DEFAULT, position=1)
+        guild.roles[bot_role.id] = bot_role
+        guild.members[owner.id] = Member(owner.id)
+        guild.members[self.bot.id] = Member(self.bot.id, [bot_role.id])
+        self.world.guilds[guild_id] = guild
+        for position, channel_name in enumerate(channels):
+            self._new_text_channel(guild, channel_name, position)
+        await self.gateway.dispatch(
+            "GUILD_CREATE", self.world.guild_create_json(guild), guild_id=guild_id
+        )
+        return guild
+
+    def _new_text_channel(self, guild: Guild, name: str, position: int) -> Channel:
+        channel = Channel(
+            self.snowflakes.next(), ChannelType.TEXT, name, guild.id, position=position
+        )
+        self.world.channels[channel.id] = channel
+        guild.channel_ids.append(channel.id)
+        return channel
+
+    def channel_named(self, guild: Guild, name: str) -> Channel:
+        """The guild's channel called ``name``."""
+        for channel_id in guild.channel_ids:
+            channel = self.world.channels[channel_id]
+            if channel.name == name:
+                return channel
+        raise KeyError(name)
+
+    async def create_channel(self, guild: Guild, name: str) -> Channel:
+        """A new text channel; CHANNEL_CREATE if the bot is connected."""
+        channel = self._new_text_channel(guild, name, len(guild.channel_ids))
+        data = self.world.channel_json(channel)
+        await self.gateway.dispatch("CHANNEL_CREATE", data, guild_id=guild.id, intent=1)
+        return channel
+
+    async def create_role(self, guild: Guild, name: str, permissions: int) -> Role:
+        """A role with ``permissions`` (see ``Perm``)."""
+        role = Role(self.snowflakes.next(), name, permissions, position=len(guild.roles))
+        guild.roles[role.id] = role
+        data = {"guild_id": str(guild.id), "role": role.to_json()}
+        await self.gateway.dispatch("GUILD_ROLE_CREATE", data, guild_id=guild.id, intent=1)
+        return role
+
+    async def add_member(
+        self,
+        guild: Guild,
+        user: User,
+        *,
+        roles: tuple[Role, ...] = (),
+        manage_guild: bool = False,
+        administrator: bool = False,
+    ) -> Member:
+        """Make ``user`` a member; ``manage_guild``/``administrator`` add such a role."""
+        role_ids = [r.id for r in roles]
+        for flag, perm, label in (
+            (manage_guild, Perm.MANAGE_GUILD, "Managers"),
+            (administrator, Perm.ADMINISTRATOR, "Admins"),
+        ):
+            if flag:
+                existing = next((r for r in guild.roles.values() if r.name == label), None)
+                role = existing or await self.create_role(guild, label, perm)
+                role_ids.append(role.id)
+        member = Member(user.id, role_ids)
+        guild.members[user.id] = member
+        data = {"guild_id": str(guild.id), **self.world.member_json(guild, user.id)}
+        await self.gateway.dispatch("GUILD_MEMBER_ADD", data, guild_id=guild.id, intent=2)
+        return member
+
+    def set_overwrite(
+        self, channel: Channel, target: Role | User, *, allow: int = 0, deny: int = 0
+    ) -> None:
+        """A permission overwrite on ``channel`` for a role or a member."""
+        kind = 0 if isinstance(target, Role) else 1
+        channel.overwrites[target.id] = (kind, allow, deny)
+
+    async def delete_channel(self, channel: Channel) -> None:
+        """Delete ``channel``: REST calls to it get 404 Unknown Channel (10003)."""
+        channel.deleted = True
+        data = self.world.channel_json(channel)
+        await self.gateway.dispatch("CHANNEL_DELETE", data, guild_id=channel.guild_id, intent=1)
+
+    def close_dms(self, user: User, closed: bool = True) -> None:
+        """Make sends to ``user``'s DM channel fail with 403 (50007), as when DMs are off."""
+        if closed:
+            self.closed_dms.add(user.id)
+        else:
+            self.closed_dms.discard(user.id)
+
+    def dm_channel(self, user: User) -> Channel:
+        """The DM channel between the bot and ``user`` (created if needed)."""
+        channel_id = self.world.dm_by_user.get(user.id)
+        if channel_id is not None:
+            return self.world.channels[channel_id]
+        channel = Channel(self.snowflakes.next(), ChannelType.DM, recipients=[user.id])
+        self.world.channels[channel.id] = channel
+        self.world.dm_by_user[user.id] = channel.id
+        return channel
+
+    def upload(self, file: Upload | tuple[str, bytes]) -> Json:
+        """Store a person's file; returns the attachment object (its url serves the bytes)."""
+        upload = file if isinstance(file, Upload) else Upload(file[0], file[1])
+        return self.messages.store_upload(upload).to_json(self.base_url)
+
+    # a person's actions -----------------------------------------------------------------
+
+    async def slash(
+        self,
+        name: str,
+        *,
+        user: User,
+        channel: Channel,
+        options: dict[str, Any] | None = None,
+        require_synced: bool = True,
+    ) -> InteractionRecord:
+        """``user`` runs ``/name`` (``"deck upload"`` for a subcommand) with ``options``."""
+        data = self.injector.command_data(
+            name, options or {}, channel, focused=None, require_synced=require_synced
+        )
+        payload = self.injector.envelope(2, user, channel, data)
+        return await self.injector.send(payload, user, channel, None)
+
+    async def autocomplete(
+        self,
+        name: str,
+        *,
+        user: User,
+        channel: Channel,
+        focused: str,
+        options: dict[str, Any],
+        require_synced: bool = True,
+    ) -> InteractionRecord:
+        """``user`` types into option ``focused`` of ``/name``; the bot answers with choices."""
+        data = self.injector.command_data(
+            name, options, channel, focused=focused, require_synced=require_synced
+        )
+        payload = self.injector.envelope(4, user, channel, data)
+        return await self.injector.send(payload, user, channel, None)
+
+    async def click(
+        self,
+        message: MessageRecord | int,
+        custom_id: str,
+        *,
+        user: User,
+        values: list[str] | None = None,
+    ) -> InteractionRecord:
+        """``user`` presses the button (or picks ``values`` in the select) ``custom_id``."""
+        record = message if isinstance(message, MessageRecord) else self.messages.by_id[message]
+        component = self.injector.find_component(record.components, custom_id)
+        if component is None:
+            raise InjectionError(f"message {record.id} has no component {custom_id!r}")
+        if component.get("disabled"):
+            raise InjectionError(f"component {custom_id!r} is disabled")
+        data: Json = {"custom_id": custom_id, "component_type": component.get("type", 2)}
+        if values is not None:
+            data["values"] = values
+        channel = self.world.channels[record.channel_id]
+        payload = self.injector.envelope(3, user, channel, data)
+        payload["message"] = record.current
+        return await self.injector.send(payload, user, channel, record)
+
+    async def submit_modal(
+        self, opened_by: InteractionRecord | int, values: dict[str, Any]
+    ) -> InteractionRecord:
+        """The person who got the modal from ``opened_by`` fills in ``values`` and submits."""
+        source = self.interaction(opened_by)
+        if source.modal is None:
+            raise InjectionError(f"interaction {source.id} did not open a modal")
+        user = self.world.users[source.user_id]
+        channel = self.world.channels[source.channel_id]
+        data = {
+            "custom_id": source.modal["custom_id"],
+            "components": self.injector.modal_components(source.modal, values),
+        }
+        payload = self.injector.envelope(5, user, channel, data)
+        message = None
+        if source.message_id is not None:
+            message = self.messages.by_id[source.message_id]
+            payload["message"] = message.current
+        return await self.injector.send(payload, user, channel, message)
+
+    async def user_message(
+        self,
+        channel: Channel,
+        user: User,
+        content: str,
+        *,
+        attachments: tuple[Upload, ...] = (),
+        reply_to: MessageRecord | None = None,
+    ) -> MessageRecord:
+        """``user`` posts ``content`` in ``channel`` (a guild channel, thread or DM)."""
+        body: Json = {"content": content, "attachments": []}
+        files = list(attachments)
+        body["attachments"] = [{"id": str(i)} for i in range(len(files))]
+        if reply_to is not None:
+            body["message_reference"] = {
+                "message_id": str(reply_to.id),
+                "channel_id": str(channel.id),
+            }
+        return await self.messages.create(
+            channel=channel, author=user, body=body, files=files, by_bot=False
+        )
+
+    # reading back ---------------------------------------------------------------------
+
+    def interaction(self, ref: InteractionRecord | int) -> InteractionRecord:
+        """The record for an interaction id (or the record itself)."""
+        return ref if isinstance(ref, InteractionRecord) else self.interactions[int(ref)]
+
+    def channel_messages(self, channel: Channel | int) -> list[MessageRecord]:
+        """Messages in a channel, oldest first (deleted ones left out)."""
+        channel_id = channel.id if isinstance(channel, Channel) else int(channel)
+        return self.messages.in_channel(channel_id)
+
+    def dm_messages(self, user: User) -> list[MessageRecord]:
+        """Messages in the DM channel with ``user``."""
+        channel_id = self.world.dm_by_user.get(user.id)
+        return [] if channel_id is None else self.messages.in_channel(channel_id)
+
+    def synced_commands(self, guild: Guild | None = None) -> list[Json]:
+        """Commands the bot synced globally (or to ``guild``)."""
+        return list(self.commands.get(None if guild is None else guild.id, []))
+
+    def unknown_requests(self) -> list[RequestRecord]:
+        """REST requests the emulator had no route for."""
+        return [r for r in self.requests if r.unknown]
+
+    def stats(self) -> Json:
+        """Request and rate-limit counters."""
+        return {
+            "requests": len(self.requests),
+            "rate_limited": sum(1 for r in self.requests if r.rate_limited),
+            "rate_limited_by": dict(self.limits.counts),
+            "unknown": len(self.unknown_requests()),
+            "identify": self.gateway.count("identify"),
+            "resume": self.gateway.count("resume"),
+        }
+
+    # faults -----------------------------------------------------------------------------
+
+    def rate_limit(
+        self,
+        count: int = 1,
+        route: str | None = None,
+        *,
+        retry_after: float = 0.5,
+        is_global: bool = False,
+    ) -> None:
+        """The next ``count`` requests matching regex ``route`` (on "METHOD /path") get 429."""
+        self.limits.add_rate_limit(count, route, retry_after, is_global)
+
+    def fail(self, count: int, route: str | None, status: int, code: int, message: str) -> None:
+        """The next ``count`` requests matching ``route`` fail with a Discord error body."""
+        self.limits.add_fault(count, route, status, code, message)
+
+    def set_rate_limits(
+        self,
+        global_per_second: float | None = 50.0,
+        route_limits: bool = True,
+        *,
+        window_scale: float = 1.0,
+    ) -> None:
+        """Turn on Discord-like limits (a global bucket per second and per-route buckets).
+
+        ``window_scale`` shrinks the per-route windows (0.1 = ten times faster) for quick tests.
+        """
+        self.limits.configure(
+            global_per_second=global_per_second,
+            route_limits=route_limits,
+            window_scale=window_scale,
+        )
+
+    def hold_connections(self) -> None:
+        """New gateway connections wait before HELLO until ``release_connections``."""
+        self.gateway.accepting.clear()
+
+    def release_connections(self) -> None:
+        """Let held gateway connections proceed."""
+        self.gateway.accepting.set()
+
+    async def drop_connection(self) -> int:
+        """Cut the bot's gateway socket(s) abruptly; the bot should RESUME."""
+        return await self.gateway.drop()
+
+    async def request_reconnect(self) -> int:
+        """Send op 7 RECONNECT; the bot should RESUME."""
+        return await self.gateway.request_reconnect()
+
+    async def invalidate_session(self, resumable: bool = False) -> int:
+        """Send op 9 INVALID_SESSION; not resumable means the bot must IDENTIFY again."""
+        return await self.gateway.invalidate_session(resumable)

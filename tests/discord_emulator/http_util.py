@@ -1,0 +1,89 @@
+"""Shared HTTP plumbing: the app key, Discord-style errors, body parsing."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import BodyPartReader, web
+
+from .messages import Upload
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+Json = dict[str, Any]
+EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
+
+
+class ApiError(Exception):
+    """A Discord JSON error: ``{"message": ..., "code": ...}`` with an HTTP status."""
+
+    def __init__(self, status: int, code: int, message: str, errors: Json | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors
+
+    def response(self) -> web.Response:
+        """The error as an HTTP response."""
+        body: Json = {"message": self.message, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return json_response(body, status=self.status)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A JSON response with exactly ``application/json`` (discord.py compares it verbatim)."""
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
+
+
+def emulator_of(request: web.Request) -> Emulator:
+    """The emulator serving ``request``."""
+    return request.app[EMULATOR_KEY]
+
+
+def snowflake_param(request: web.Request, name: str) -> int:
+    """A numeric path parameter, or 404 like Discord for garbage ids."""
+    raw = request.match_info[name]
+    if not raw.isdigit():
+        raise ApiError(404, 0, "404: Not Found")
+    return int(raw)
+
+
+async def read_body(request: web.Request) -> tuple[Json, list[Upload]]:
+    """The JSON body, or ``payload_json`` plus ``files[n]`` from a multipart body."""
+    if request.content_type.startswith("multipart/"):
+        payload: Json = {}
+        files: dict[int, Upload] = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            name = part.name or ""
+            if name == "payload_json":
+                payload = json.loads(await part.text())
+            elif name.startswith("files[") and name.endswith("]"):
+                index = int(name[6:-1])
+                data = bytes(await part.read(decode=False))
+                ctype = part.headers.get("Content-Type")
+                files[index] = Upload(part.filename or f"file{index}", data, ctype)
+        return payload, [files[i] for i in sorted(files)]
+    if not request.can_read_body:
+        return {}, []
+    raw = await request.read()
+    if not raw.strip():
+        return {}, []
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise ApiError(400, 50109, "The request body contains invalid JSON.") from exc
+    return (body if isinstance(body, dict) else {"_list": body}), []

@@ -1,0 +1,17 @@
+"""Fixtures: a fresh emulator per test, with discord.py pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.discord_emulator import Emulator
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """A running emulator on a free 127.0.0.1 port; discord.py's two URLs point at it."""
+    async with Emulator(heartbeat_interval_ms=1_000) as emulator:
+        with emulator.patch_discord():
+            yield emulator
