@@ -1,0 +1,267 @@
+"""The Tutor: the one service every front end (CLI, Discord) calls.
+
+It picks the next card (due cards first, then relevant new ones), grades answers, records
+reviews for spaced repetition, gives hints, and streams explanations and grounded answers.
+Its collaborators are small protocols so the core never imports Chroma, SQLite or llama.cpp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Protocol
+
+from bot.core.cards import GLOBAL_SCOPE, Card
+from bot.core.explainer import Chunk, Explainer
+from bot.core.grading import Grade, Grader
+from bot.errors import InputError
+
+MAX_ANSWER_CHARS = 4000
+"""Longest answer graded; Discord's modal allows exactly this much."""
+MAX_QUESTION_CHARS = 500
+"""Longest question `ask` accepts."""
+HINT_PENALTY = 0.25
+"""Each hint lowers the score on offer by this much."""
+MAX_HINTS = 3
+TOPIC_MIN_SIMILARITY = 0.25
+"""A card is on a topic when the search similarity reaches this."""
+
+
+class Hit(Protocol):
+    """A search result (see bot.infra.index.SearchHit)."""
+
+    @property
+    def card(self) -> Card:
+        """The card found."""
+        ...
+
+    @property
+    def similarity(self) -> float:
+        """How relevant it is, 0..1."""
+        ...
+
+
+class CardSource(Protocol):
+    """Where cards come from (see bot.infra.index.CardIndex)."""
+
+    def cards(self, scopes: Collection[str] = ..., deck: str | None = None) -> list[Card]:
+        """Visible cards."""
+        ...
+
+    def get(self, card_id: str, scopes: Collection[str] = ...) -> Card:
+        """One visible card by id."""
+        ...
+
+    def search(
+        self, query: str, k: int = 5, scopes: Collection[str] = ..., deck: str | None = None
+    ) -> Sequence[Hit]:
+        """Cards relevant to a query, best first."""
+        ...
+
+
+class ProgressLog(Protocol):
+    """Where reviews go (see bot.infra.store.ProgressStore)."""
+
+    def record_review(
+        self,
+        *,
+        user_id: str,
+        card_id: str,
+        score: float,
+        verdict: str,
+        now: datetime,
+        guild_id: str | None = None,
+        place: str = "",
+        hints_used: int = 0,
+        skipped: bool = False,
+    ) -> Any:
+        """Record one graded review and reschedule the card."""
+        ...
+
+    def due_card_ids(
+        self, user_id: str, now: datetime, among: Collection[str] | None = None, limit: int = 50
+    ) -> list[str]:
+        """Card ids due now, most overdue first."""
+        ...
+
+    def seen_card_ids(self, user_id: str) -> set[str]:
+        """Every card the user has reviewed."""
+        ...
+
+    def stats(
+        self, user_id: str, now: datetime, tz: tzinfo = ..., among: Collection[str] | None = None
+    ) -> Any:
+        """A user's accuracy, streak and history."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """The card chosen to ask next, and why (for the person: "due", "new", "practice")."""
+
+    card: Card
+    reason: str
+
+
+def scopes_for(guild_id: str | None) -> tuple[str, ...]:
+    """Decks visible from a place: the shipped decks, plus a server's own uploads."""
+    return (GLOBAL_SCOPE, guild_id) if guild_id else (GLOBAL_SCOPE,)
+
+
+def max_score_for(hints_used: int) -> float:
+    """The score still on offer after `hints_used` hints."""
+    return max(0.25, 1.0 - HINT_PENALTY * max(0, hints_used))
+
+
+def check_answer(answer: str) -> str:
+    """An answer fit to grade, or InputError saying what is wrong with it."""
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise InputError(
+            f"That answer is too long ({len(answer)} characters; the limit is {MAX_ANSWER_CHARS})."
+        )
+    return answer
+
+
+class Tutor:
+    """Quiz, grade, schedule and explain, for any front end."""
+
+    def __init__(
+        self, *, cards: CardSource, progress: ProgressLog, grader: Grader, explainer: Explainer
+    ) -> None:
+        self.cards = cards
+        self.progress = progress
+        self.grader = grader
+        self.explainer = explainer
+
+    # --- choosing cards -----------------------------------------------------------------
+
+    def card(self, card_id: str, guild_id: str | None = None) -> Card:
+        """A card visible from this place (CardNotFound otherwise)."""
+        return self.cards.get(card_id, scopes_for(guild_id))
+
+    def on_topic(
+        self, topic: str, guild_id: str | None = None, deck: str | None = None
+    ) -> list[Card]:
+        """Cards relevant to `topic`, most relevant first."""
+        hits = self.cards.search(topic, k=25, scopes=scopes_for(guild_id), deck=deck)
+        return [h.card for h in hits if h.similarity >= TOPIC_MIN_SIMILARITY]
+
+    def next_card(
+        self,
+        user_id: str,
+        *,
+        now: datetime,
+        guild_id: str | None = None,
+        topic: str | None = None,
+        deck: str | None = None,
+        exclude: Collection[str] = (),
+    ) -> Pick | None:
+        """Due cards first (most overdue), then new cards relevant to the topic, then practice."""
+        topic = (topic or "").strip() or None
+        pool = (
+            self.on_topic(topic, guild_id, deck)
+            if topic
+            else self.cards.cards(scopes_for(guild_id), deck)
+        )
+        pool = [c for c in pool if c.card_id not in exclude]
+        if not pool:
+            return None
+        by_id = {c.card_id: c for c in pool}
+        due = self.progress.due_card_ids(user_id, now, among=list(by_id), limit=len(by_id))
+        if due:
+            return Pick(by_id[due[0]], "due")
+        seen = self.progress.seen_card_ids(user_id)
+        fresh = [c for c in pool if c.card_id not in seen]
+        if fresh:
+            return Pick(fresh[0], "new")
+        return Pick(pool[0], "practice")
+
+    # --- answering ----------------------------------------------------------------------
+
+    def hint(self, card: Card, hints_used: int) -> str | None:
+        """The next key point to reveal, or None when no more hints are available."""
+        points = self.grader.key_points(card.answer)
+        if hints_used >= min(MAX_HINTS, len(points)):
+            return None
+        return points[hints_used]
+
+    def grade(self, card: Card, answer: str, hints_used: int = 0) -> Grade:
+        """Grade an answer to a card (nothing is recorded)."""
+        return self.grader.grade(
+            card.question, card.answer, check_answer(answer), max_score=max_score_for(hints_used)
+        )
+
+    def review(
+        self,
+        user_id: str,
+        card: Card,
+        grade: Grade,
+        *,
+        now: datetime,
+        guild_id: str | None = None,
+        place: str = "",
+        hints_used: int = 0,
+    ) -> Any:
+        """Record a graded answer for spaced repetition."""
+        return self.progress.record_review(
+            user_id=user_id,
+            card_id=card.card_id,
+            score=grade.score,
+            verdict=grade.verdict,
+            now=now,
+            guild_id=guild_id,
+            place=place,
+            hints_used=hints_used,
+        )
+
+    def skip(
+        self,
+        user_id: str,
+        card: Card,
+        *,
+        now: datetime,
+        guild_id: str | None = None,
+        place: str = "",
+    ) -> Any:
+        """Record a skipped or revealed card: it comes back soon."""
+        return self.progress.record_review(
+            user_id=user_id,
+            card_id=card.card_id,
+            score=0.0,
+            verdict="skipped",
+            now=now,
+            guild_id=guild_id,
+            place=place,
+            skipped=True,
+        )
+
+    # --- explaining ---------------------------------------------------------------------
+
+    def explain(self, card: Card, answer: str, grade: Grade) -> AsyncIterator[Chunk]:
+        """Stream an explanation of what the answer missed; ends with an ExplainResult."""
+        return self.explainer.explain(card, answer, grade)
+
+    def ask(self, question: str, guild_id: str | None = None) -> AsyncIterator[Chunk]:
+        """Stream an answer grounded in the most relevant cards; ends with an ExplainResult."""
+        question = question.strip()
+        if not question:
+            raise InputError("Ask a question: the text was empty.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InputError(f"That question is too long (limit {MAX_QUESTION_CHARS} characters).")
+        hits = self.cards.search(question, k=3, scopes=scopes_for(guild_id))
+        return self.explainer.ask(question, [(h.card, h.similarity) for h in hits])
+
+    # --- progress -----------------------------------------------------------------------
+
+    def stats(self, user_id: str, *, now: datetime, tz: tzinfo, guild_id: str | None = None) -> Any:
+        """A person's accuracy, streak, cards due and 30-day history, over visible cards."""
+        visible = [c.card_id for c in self.cards.cards(scopes_for(guild_id))]
+        return self.progress.stats(user_id, now, tz, among=visible)
+
+    def topics(self, guild_id: str | None = None) -> list[tuple[str, str, int]]:
+        """(scope, deck, card count) for every deck visible here."""
+        counts: dict[tuple[str, str], int] = {}
+        for card in self.cards.cards(scopes_for(guild_id)):
+            counts[(card.scope, card.deck)] = counts.get((card.scope, card.deck), 0) + 1
+        return [(scope, deck, n) for (scope, deck), n in sorted(counts.items())]

@@ -1,0 +1,1 @@
+"""Infrastructure behind small interfaces: embedder, card index, progress store, LLM."""

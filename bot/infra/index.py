@@ -1,0 +1,349 @@
+"""The card index: cards embedded into Chroma, searched by hybrid dense + lexical scoring.
+
+Each card is stored as one "card" entry (its question and answer, plus the card itself as JSON
+so the index alone can rebuild it) and several "chunk" entries (title, question, each prose
+sentence, each code block, the whole answer). A query embeds once, asks Chroma for the nearest
+entries, and ranks the candidate cards by card similarity + best chunk similarity, blended with
+BM25 over the card text. See docs/QUALITY.md for how this was chosen and how well it works.
+
+Incremental ingest: a card's content hash lives in its metadata. Unchanged cards are not
+re-embedded; edited cards have their entries replaced; cards gone from a deck are deleted. The
+card entry is written last, so it marks a card as complete: an ingest killed half-way leaves
+cards without a (current) card entry, which the next ingest redoes, and ids make upserts
+idempotent, so no duplicates arise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.core.cards import GLOBAL_SCOPE, Card
+from bot.core.lexical import BM25
+from bot.errors import CardNotFound, ConfigError
+from bot.infra.embedder import Embedder
+
+Progress = Callable[[int, int], None]
+
+_CODE = re.compile(r"```.*?(?:```|$)", re.S)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_MIN_CHUNK_CHARS = 16
+_BATCH = 64
+# Blend weights, chosen on the labelled queries in tests/data/search_queries.jsonl (QUALITY.md).
+CHUNK_WEIGHT = 1.0
+LEXICAL_WEIGHT = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One card found by a search: `score` ranks, `similarity` (0..1) says how relevant it is."""
+
+    card: Card
+    score: float
+    similarity: float
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What an ingest changed."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    decks: list[str] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> int:
+        """Cards whose text was embedded in this run."""
+        return self.added + self.updated
+
+
+def card_text(card: Card) -> str:
+    """The text embedded as the card's own vector: its question and its answer."""
+    return f"{card.question}\n{card.answer}"
+
+
+def card_chunks(card: Card) -> list[str]:
+    """The short texts embedded per card so a query can match one specific point of it."""
+    chunks = [card.title, card.question, f"{card.title}. {card.question}" if card.title else ""]
+    for body in (card.background, card.answer):
+        prose = _CODE.sub(" ", body)
+        chunks += [s.strip() for s in _SENTENCE_END.split(prose)]
+        chunks += [m.group(0) for m in _CODE.finditer(body)]
+    chunks.append(card.answer)
+    seen: set[str] = set()
+    out = []
+    for chunk in chunks:
+        if len(chunk) >= _MIN_CHUNK_CHARS and chunk not in seen:
+            seen.add(chunk)
+            out.append(chunk)
+    return out or [card.question]
+
+
+def lexical_text(card: Card) -> str:
+    """Everything a person might search a card by, for BM25."""
+    return " ".join((card.title, card.question, card.background, card.answer))
+
+
+class CardIndex:
+    """Cards in Chroma, by scope (the global `knowledge/` decks, or one server's uploads)."""
+
+    def __init__(self, embedder: Embedder, *, path: Path | None = None, url: str | None = None):
+        import chromadb  # heavy import: only when an index is opened
+
+        settings = chromadb.Settings(anonymized_telemetry=False)
+        if url:
+            from urllib.parse import urlparse
+
+            parts = urlparse(url)
+            if not parts.hostname:
+                raise ConfigError(f"FLASHTUTOR_CHROMA_URL is not a URL: {url!r}")
+            self._client: Any = chromadb.HttpClient(
+                host=parts.hostname,
+                port=parts.port or 8000,
+                ssl=parts.scheme == "https",
+                settings=settings,
+            )
+        elif path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+        else:
+            raise ConfigError("the card index needs a data directory or a Chroma URL")
+        self.embedder = embedder
+        self._collection = self._client.get_or_create_collection(
+            f"flashtutor-cards-{embedder.name}",
+            metadata={"hnsw:space": "cosine"},
+            embedding_function=None,
+        )
+        self._lock = threading.RLock()
+        self._catalog: dict[str, dict[str, Card]] | None = None
+        self._lexical: dict[str, BM25] = {}
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _load_catalog(self) -> dict[str, dict[str, Card]]:
+        with self._lock:
+            if self._catalog is None:
+                got = self._collection.get(where={"kind": "card"}, include=["metadatas"])
+                catalog: dict[str, dict[str, Card]] = {}
+                for meta in got["metadatas"] or []:
+                    card = Card.from_dict(json.loads(str(meta["card"])))
+                    catalog.setdefault(card.scope, {})[card.card_id] = card
+                self._catalog = catalog
+                self._lexical = {}
+            return self._catalog
+
+    def cards(
+        self, scopes: Collection[str] = (GLOBAL_SCOPE,), deck: str | None = None
+    ) -> list[Card]:
+        """Every card visible from `scopes` (optionally one deck), in deck then file order."""
+        catalog = self._load_catalog()
+        found = [c for s in scopes for c in catalog.get(s, {}).values()]
+        if deck is not None:
+            found = [c for c in found if c.deck == deck]
+        return sorted(found, key=lambda c: (c.scope, c.deck, c.line))
+
+    def get(self, card_id: str, scopes: Collection[str] = (GLOBAL_SCOPE,)) -> Card:
+        """The card with this id, if it is visible from `scopes`."""
+        catalog = self._load_catalog()
+        for scope in scopes:
+            card = catalog.get(scope, {}).get(card_id)
+            if card is not None:
+                return card
+        raise CardNotFound(f"no card with id {card_id!r}")
+
+    def count(self) -> int:
+        """Entries in the Chroma collection (cards and their chunks)."""
+        return int(self._collection.count())
+
+    # --- searching ----------------------------------------------------------------------
+
+    def _bm25(self, scope: str) -> BM25:
+        with self._lock:
+            if scope not in self._lexical:
+                cards = self._load_catalog().get(scope, {}).values()
+                self._lexical[scope] = BM25((c.card_id, lexical_text(c)) for c in cards)
+            return self._lexical[scope]
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        scopes: Collection[str] = (GLOBAL_SCOPE,),
+        deck: str | None = None,
+    ) -> list[SearchHit]:
+        """The `k` cards that best match `query`, best first."""
+        query = query.strip()
+        if not query or k < 1:
+            return []
+        vector = self.embedder.embed([query])[0]
+        return self.search_vector(query, vector, k=k, scopes=scopes, deck=deck)
+
+    def search_vector(
+        self,
+        query: str,
+        vector: np.ndarray,
+        k: int = 5,
+        scopes: Collection[str] = (GLOBAL_SCOPE,),
+        deck: str | None = None,
+    ) -> list[SearchHit]:
+        """Like `search`, with the query already embedded."""
+        visible = {c.card_id: c for c in self.cards(scopes, deck)}
+        if not visible:
+            return []
+        where: dict[str, Any] = {"scope": {"$in": list(scopes)}}
+        if deck is not None:
+            where = {"$and": [where, {"deck": deck}]}
+        n = min(self.count(), max(32, 8 * k))
+        got = self._collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        card_sim: dict[str, float] = {}
+        chunk_sim: dict[str, float] = {}
+        for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True):
+            cid, sim = str(meta["card_id"]), 1.0 - float(dist)
+            target = card_sim if meta["kind"] == "card" else chunk_sim
+            target[cid] = max(sim, target.get(cid, -1.0))
+        lexical: dict[str, float] = {}
+        for scope in scopes:
+            lexical.update(self._bm25(scope).scores(query))
+        lexical = {cid: s for cid, s in lexical.items() if cid in visible}
+        top_lexical = sorted(lexical, key=lexical.__getitem__, reverse=True)[: max(8, k)]
+        candidates = [cid for cid in {*card_sim, *chunk_sim, *top_lexical} if cid in visible]
+        if not candidates:
+            return []
+        missing = [cid for cid in candidates if cid not in card_sim]
+        if missing:
+            # Cards found only through a chunk or a word: score their card vector exactly.
+            fetched = self._collection.get(ids=missing, include=["embeddings"])
+            for cid, emb in zip(fetched["ids"], fetched["embeddings"], strict=True):
+                card_sim[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
+        floor = min(chunk_sim.values(), default=0.0)
+        dense = np.array(
+            [card_sim.get(c, 0.0) + CHUNK_WEIGHT * chunk_sim.get(c, floor) for c in candidates]
+        )
+        words = np.array([lexical.get(c, 0.0) for c in candidates])
+        fused = (_minmax(dense) + LEXICAL_WEIGHT * _minmax(words)) / (1 + LEXICAL_WEIGHT)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            SearchHit(
+                card=visible[candidates[i]],
+                score=round(float(fused[i]), 4),
+                similarity=round(
+                    float(
+                        np.clip(
+                            max(
+                                card_sim.get(candidates[i], 0.0), chunk_sim.get(candidates[i], 0.0)
+                            ),
+                            0.0,
+                            1.0,
+                        )
+                    ),
+                    4,
+                ),
+            )
+            for i in order
+        ]
+
+    # --- writing ------------------------------------------------------------------------
+
+    def sync(
+        self,
+        cards: Sequence[Card],
+        *,
+        scope: str = GLOBAL_SCOPE,
+        decks: Iterable[str] | None = None,
+        on_progress: Progress | None = None,
+    ) -> SyncReport:
+        """Make the index hold exactly `cards` for the given decks of `scope`.
+
+        `decks` names the decks this sync is authoritative for (default: every deck in the
+        scope, so a deck file that disappeared is removed too).
+        """
+        with self._lock:
+            wanted = {c.card_id: c for c in cards if c.scope == scope}
+            scope_where: dict[str, Any] = {"scope": scope}
+            names = set(decks) if decks is not None else None
+            if names is not None:
+                scope_where = {"$and": [scope_where, {"deck": {"$in": sorted(names) or [""]}}]}
+            existing = self._collection.get(where=scope_where, include=["metadatas"])
+            current: dict[str, str] = {}
+            stale_entries: list[str] = []
+            for entry_id, meta in zip(existing["ids"], existing["metadatas"] or [], strict=True):
+                cid = str(meta["card_id"])
+                if meta["kind"] == "card":
+                    current[cid] = str(meta["hash"])
+                if cid not in wanted:
+                    stale_entries.append(entry_id)
+            report = SyncReport(decks=sorted({c.deck for c in wanted.values()}))
+            todo = [c for c in wanted.values() if current.get(c.card_id) != c.content_hash]
+            report.unchanged = len(wanted) - len(todo)
+            report.updated = sum(1 for c in todo if c.card_id in current)
+            report.added = len(todo) - report.updated
+            report.removed = len({cid for cid in current if cid not in wanted})
+            if stale_entries:
+                for start in range(0, len(stale_entries), 5000):
+                    self._collection.delete(ids=stale_entries[start : start + 5000])
+            done = 0
+            if on_progress:
+                on_progress(0, len(todo))
+            for start in range(0, len(todo), _BATCH):
+                batch = todo[start : start + _BATCH]
+                self._write(batch)
+                done += len(batch)
+                if on_progress:
+                    on_progress(done, len(todo))
+            self._catalog = None
+            return report
+
+    def _write(self, cards: Sequence[Card]) -> None:
+        """Embed and store cards: old chunks out, new chunks in, then the card entry last."""
+        self._collection.delete(
+            where={"$and": [{"card_id": {"$in": [c.card_id for c in cards]}}, {"kind": "chunk"}]}
+        )
+        chunks = [(c, i, text) for c in cards for i, text in enumerate(card_chunks(c))]
+        texts = [card_text(c) for c in cards] + [text for _, _, text in chunks]
+        vectors = self.embedder.embed(texts, batch_size=_BATCH)
+        card_vecs, chunk_vecs = vectors[: len(cards)], vectors[len(cards) :]
+        if chunks:
+            self._collection.upsert(
+                ids=[f"{c.card_id}#{i}" for c, i, _ in chunks],
+                embeddings=chunk_vecs,
+                documents=[text for _, _, text in chunks],
+                metadatas=[_meta(c, "chunk") for c, _, _ in chunks],
+            )
+        self._collection.upsert(
+            ids=[c.card_id for c in cards],
+            embeddings=card_vecs,
+            documents=[card_text(c) for c in cards],
+            metadatas=[
+                {**_meta(c, "card"), "hash": c.content_hash, "card": json.dumps(c.to_dict())}
+                for c in cards
+            ],
+        )
+
+    def remove_deck(self, scope: str, deck: str) -> int:
+        """Delete one deck of a scope; returns the number of cards removed."""
+        return self.sync([], scope=scope, decks=[deck]).removed
+
+
+def _meta(card: Card, kind: str) -> dict[str, str | int | float | bool]:
+    return {"card_id": card.card_id, "scope": card.scope, "deck": card.deck, "kind": kind}
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.zeros_like(values)
+    return (values - low) / (high - low)

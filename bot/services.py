@@ -1,0 +1,94 @@
+"""The composition root: builds the real collaborators from settings, once, on first use.
+
+Front ends (CLI, Discord) ask this for a `Tutor`; nothing heavy is loaded until needed, so
+`flashtutor --help` is instant and a missing model only fails the command that needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+from bot.core.cards import GLOBAL_SCOPE
+from bot.core.decks import ParsedDeck, discover_deck_files, load_deck_file
+from bot.core.explainer import Explainer
+from bot.core.grading import Grader
+from bot.core.prompts import Prompts
+from bot.core.tutor import Tutor
+from bot.infra.embedder import Embedder, load_embedder
+from bot.infra.index import CardIndex, SyncReport
+from bot.infra.llm import LLMService, build_llm
+from bot.infra.store import ProgressStore
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    """Lazily built, process-wide collaborators for one set of settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        """Prompt templates, validated (a broken template fails start-up with its file name)."""
+        return Prompts.load(self.settings.prompts_dir)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The bundled embedding model."""
+        return load_embedder(self.settings.embedder)
+
+    @cached_property
+    def index(self) -> CardIndex:
+        """The card index (on disk, or a Chroma server when configured)."""
+        return CardIndex(self.embedder, path=self.settings.chroma_dir, url=self.settings.chroma_url)
+
+    @cached_property
+    def store(self) -> ProgressStore:
+        """The SQLite progress store."""
+        return ProgressStore(self.settings.db_path)
+
+    @cached_property
+    def grader(self) -> Grader:
+        """The calibrated answer grader."""
+        return Grader(self.embedder)
+
+    @cached_property
+    def llm(self) -> LLMService | None:
+        """The LLM service, or None when disabled."""
+        return build_llm(self.settings)
+
+    @cached_property
+    def tutor(self) -> Tutor:
+        """The Tutor every front end talks to."""
+        explainer = Explainer(self.llm, self.embedder, self.prompts)
+        return Tutor(cards=self.index, progress=self.store, grader=self.grader, explainer=explainer)
+
+    def ingest(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[SyncReport, list[ParsedDeck]]:
+        """Parse decks and sync them into the global scope of the index.
+
+        With no paths, `knowledge/` is the whole truth: decks whose files are gone are removed.
+        With explicit paths only those decks are updated.
+        """
+        files = discover_deck_files(list(paths) if paths else [self.settings.knowledge_dir])
+        decks = [load_deck_file(f, scope=GLOBAL_SCOPE) for f in files]
+        cards = [card for deck in decks for card in deck.cards]
+        names = None if not paths else [d.name for d in decks]
+        report = self.index.sync(cards, scope=GLOBAL_SCOPE, decks=names, on_progress=on_progress)
+        return report, decks
+
+    def close(self) -> None:
+        """Release the model and the database."""
+        if "llm" in self.__dict__ and self.llm is not None:
+            self.llm.close()
+        if "store" in self.__dict__:
+            self.store.close()
