@@ -1,0 +1,57 @@
+"""Shared fixtures: the real bundled models load once per test session; data dirs are temporary."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Offline, always: no hub, no telemetry, no progress bars in test output.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DECK = ROOT / "knowledge" / "000_75fa53af5a744319.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real bundled all-MiniLM-L6-v2, loaded once."""
+    from bot.infra.embedder import load_embedder
+
+    return load_embedder("minilm")
+
+
+@pytest.fixture(scope="session")
+def seed_cards():  # type: ignore[no-untyped-def]
+    """The 16 cards of the shipped seed deck."""
+    from bot.core.decks import load_deck_file
+
+    deck = load_deck_file(SEED_DECK)
+    assert not deck.issues
+    return deck.cards
+
+
+@pytest.fixture(scope="session")
+def seed_index(embedder, seed_cards, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real on-disk Chroma index holding the seed deck (read-only for tests that share it)."""
+    from bot.infra.index import CardIndex
+
+    index = CardIndex(embedder, path=tmp_path_factory.mktemp("chroma"))
+    index.sync(seed_cards)
+    return index
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Settings with a temporary data dir and no LLM, isolated from any `.env`."""
+    from bot.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    yield Settings(data_dir=tmp_path / "data", llm_model="none")
