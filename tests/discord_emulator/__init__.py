@@ -4,9 +4,10 @@ See README.md beside this file for the control API and how to point discord.py a
 """
 
 from .client import EmulatorClient
-from .emulator import Emulator, EmulatorTimeout
+from .emulator import Emulator
 from .inject import InjectionError
 from .messages import Upload
+from .readback import EmulatorTimeout
 from .records import CallbackRecord, InteractionRecord, MessageRecord, MessageVersion
 from .world import Channel, ChannelType, Guild, Perm, Role, User
 

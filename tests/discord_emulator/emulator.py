@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
@@ -17,18 +17,14 @@ from .ids import SnowflakeFactory
 from .inject import InjectionError, Injector
 from .limits import Limits
 from .messages import MessageStore, Upload
-from .records import CallbackRecord, InteractionRecord, MessageRecord, RequestRecord, TypingRecord
+from .readback import Readback
+from .records import InteractionRecord, MessageRecord, RequestRecord, TypingRecord
 from .world import Channel, ChannelType, Guild, Member, Perm, Role, User, World
 
 Json = dict[str, Any]
-T = TypeVar("T")
 
 
-class EmulatorTimeout(AssertionError):
-    """A wait helper gave up; the message says what it was waiting for."""
-
-
-class Emulator:
+class Emulator(Readback):
     """A loopback Discord API v10: gateway + REST + control, for the real discord.py client.
 
     Use ``async with Emulator() as emu:`` (or ``await emu.start()``/``await emu.stop()``);
@@ -67,6 +63,7 @@ class Emulator:
         self.typing: list[TypingRecord] = []
         self.closed_dms: set[int] = set()
         self.recommended_shards = 1
+        self.privileged_intents_allowed = True
         self.owner_id: int | None = None
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -144,94 +141,6 @@ class Emulator:
         """Whether ``token`` is accepted (any non-empty token when none was configured)."""
         token = token.removeprefix("Bot ").strip()
         return bool(token) and (self.token is None or token == self.token)
-
-    # change notification and waiting ------------------------------------------------------
-
-    def notify(self) -> None:
-        """Wake every waiter: something was recorded."""
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def wait_until(self, check: Callable[[], T | None], timeout: float, what: str) -> T:
-        """Return the first truthy ``check()``; raise EmulatorTimeout after ``timeout`` s."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = check()
-            if result:
-                return result
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise EmulatorTimeout(f"timed out after {timeout}s waiting for {what}")
-            try:
-                await asyncio.wait_for(self._changed.wait(), left)
-            except TimeoutError:
-                continue
-
-    async def wait_for_response(
-        self, interaction: InteractionRecord | int, timeout: float = 5.0
-    ) -> CallbackRecord:
-        """The bot's accepted callback to ``interaction`` (its first response)."""
-        record = self.interaction(interaction)
-        return await self.wait_until(
-            lambda: record.response, timeout, f"a callback to interaction {record.id}"
-        )
-
-    async def wait_for_message(
-        self,
-        channel: Channel | int,
-        predicate: Callable[[MessageRecord], bool] | None = None,
-        timeout: float = 5.0,
-        *,
-        by_bot: bool = True,
-    ) -> MessageRecord:
-        """The first message in ``channel`` (by the bot, by default) matching ``predicate``.
-
-        Edits count: a message whose latest version matches is returned.
-        """
-        channel_id = channel.id if isinstance(channel, Channel) else int(channel)
-
-        def check() -> MessageRecord | None:
-            for record in self.messages.in_channel(channel_id):
-                if record.by_bot == by_bot and (predicate is None or predicate(record)):
-                    return record
-            return None
-
-        return await self.wait_until(check, timeout, f"a message in channel {channel_id}")
-
-    async def wait_for_followup(
-        self, interaction: InteractionRecord | int, index: int = 0, timeout: float = 5.0
-    ) -> MessageRecord:
-        """The ``index``-th follow-up message the bot sent for ``interaction``."""
-        record = self.interaction(interaction)
-
-        def check() -> MessageRecord | None:
-            ids = record.followup_ids
-            return self.messages.by_id[ids[index]] if len(ids) > index else None
-
-        return await self.wait_until(check, timeout, f"follow-up {index} of {record.id}")
-
-    async def wait_for_original(
-        self,
-        interaction: InteractionRecord | int,
-        predicate: Callable[[MessageRecord], bool] | None = None,
-        timeout: float = 5.0,
-    ) -> MessageRecord:
-        """The interaction's original response message once ``predicate`` holds for it."""
-        record = self.interaction(interaction)
-
-        def check() -> MessageRecord | None:
-            if record.original_message_id is None:
-                return None
-            message = self.messages.by_id[record.original_message_id]
-            return message if predicate is None or predicate(message) else None
-
-        return await self.wait_until(check, timeout, f"the original response of {record.id}")
-
-    async def wait_for_gateway(self, kind: str, count: int = 1, timeout: float = 10.0) -> None:
-        """Wait until ``count`` gateway events of ``kind`` (identify, resume, ...) happened."""
-        await self.wait_until(
-            lambda: self.gateway.count(kind) >= count, timeout, f"{count} x gateway {kind}"
-        )
 
     # the world --------------------------------------------------------------------------
 
@@ -453,41 +362,6 @@ class Emulator:
         return await self.messages.create(
             channel=channel, author=user, body=body, files=files, by_bot=False
         )
-
-    # reading back ---------------------------------------------------------------------
-
-    def interaction(self, ref: InteractionRecord | int) -> InteractionRecord:
-        """The record for an interaction id (or the record itself)."""
-        return ref if isinstance(ref, InteractionRecord) else self.interactions[int(ref)]
-
-    def channel_messages(self, channel: Channel | int) -> list[MessageRecord]:
-        """Messages in a channel, oldest first (deleted ones left out)."""
-        channel_id = channel.id if isinstance(channel, Channel) else int(channel)
-        return self.messages.in_channel(channel_id)
-
-    def dm_messages(self, user: User) -> list[MessageRecord]:
-        """Messages in the DM channel with ``user``."""
-        channel_id = self.world.dm_by_user.get(user.id)
-        return [] if channel_id is None else self.messages.in_channel(channel_id)
-
-    def synced_commands(self, guild: Guild | None = None) -> list[Json]:
-        """Commands the bot synced globally (or to ``guild``)."""
-        return list(self.commands.get(None if guild is None else guild.id, []))
-
-    def unknown_requests(self) -> list[RequestRecord]:
-        """REST requests the emulator had no route for."""
-        return [r for r in self.requests if r.unknown]
-
-    def stats(self) -> Json:
-        """Request and rate-limit counters."""
-        return {
-            "requests": len(self.requests),
-            "rate_limited": sum(1 for r in self.requests if r.rate_limited),
-            "rate_limited_by": dict(self.limits.counts),
-            "unknown": len(self.unknown_requests()),
-            "identify": self.gateway.count("identify"),
-            "resume": self.gateway.count("resume"),
-        }
 
     # faults -----------------------------------------------------------------------------
 

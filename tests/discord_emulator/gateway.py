@@ -30,11 +30,13 @@ class Intent:
 
     GUILDS = 1 << 0
     GUILD_MEMBERS = 1 << 1
+    GUILD_PRESENCES = 1 << 8
     GUILD_MESSAGES = 1 << 9
     GUILD_MESSAGE_TYPING = 1 << 11
     DIRECT_MESSAGES = 1 << 12
     DIRECT_MESSAGE_TYPING = 1 << 14
     MESSAGE_CONTENT = 1 << 15
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
 @dataclass
@@ -157,10 +159,14 @@ class Gateway:
             self._note("identify_refused")
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
+        intents = int(data.get("intents", 0))
+        if intents & Intent.PRIVILEGED and not self.emu.privileged_intents_allowed:
+            # What Discord does when the application has not enabled the intent.
+            self._note("identify_refused", intents=intents)
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
         shard = tuple(data.get("shard") or (0, 1))
-        session = Session(
-            id=new_token("s"), intents=int(data.get("intents", 0)), shard=(shard[0], shard[1])
-        )
+        session = Session(id=new_token("s"), intents=intents, shard=(shard[0], shard[1]))
         old = self.current.get(session.shard)
         if old is not None:
             old.resumable = False

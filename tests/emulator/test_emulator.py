@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import discord
 import pytest
@@ -85,6 +88,11 @@ class TinyBot(commands.Bot):
         self.resumed_count = 0
         self.tree.add_command(deck)
         self._add_commands()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before a repeat IDENTIFY for Discord's identify limit;
+        # the emulator has no such limit.
+        return None
 
     async def on_ready(self) -> None:
         self.ready_count += 1
@@ -493,3 +501,93 @@ async def test_http_control_api_drives_the_bot(emu: Emulator, place: Place, bot:
         await control.wait_for_response(submitted["id"], timeout=WAIT)
         await control.wait_for_message(str(place.channel.id), "graded: over http", timeout=WAIT)
         assert (await control.stats())["identify"] == 1
+
+
+# restarts, shards, privileged intents, standalone ------------------------------------------
+
+
+async def _start(client: discord.Client) -> asyncio.Task[None]:
+    await client.login("test-token")
+    task = asyncio.create_task(client.connect())
+    await asyncio.wait_for(client.wait_until_ready(), WAIT)
+    return task
+
+
+async def test_a_persistent_button_works_after_the_bot_restarts(
+    emu: Emulator, place: Place
+) -> None:
+    first = TinyBot()
+    task = await _start(first)
+    target = discord.Object(place.guild.id)
+    first.tree.copy_global_to(guild=target)
+    await first.tree.sync(guild=target)
+    record = await emu.slash("counter", user=place.alice, channel=place.channel)
+    message = await emu.wait_for_original(record, timeout=WAIT)
+    await first.close()
+    await asyncio.wait_for(task, WAIT)
+
+    second = TinyBot()
+    second.add_view(CounterView())
+    task = await _start(second)
+    try:
+        click = await emu.click(message, "counter:inc", user=place.alice)
+        assert (await emu.wait_for_response(click, WAIT)).type == 7
+        assert emu.gateway.count("identify") == 2
+    finally:
+        await second.close()
+        await asyncio.wait_for(task, WAIT)
+
+
+class ShardedClient(discord.AutoShardedClient):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # no 5 s wait between shards: the emulator has no identify limit
+
+
+async def test_an_auto_sharded_bot_gets_each_guild_on_its_shard(emu: Emulator) -> None:
+    emu.recommended_shards = 2
+    guilds = [await emu.create_guild(f"g{i}") for i in range(6)]
+    client = ShardedClient(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    task = await _start(client)
+    try:
+        assert client.shard_count == 2
+        assert {g.id for g in client.guilds} == {g.id for g in guilds}
+        for guild in client.guilds:
+            assert guild.shard_id == (guild.id >> 22) % 2
+        assert emu.gateway.count("identify") == 2
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, WAIT)
+
+
+async def test_privileged_intents_can_be_refused(emu: Emulator) -> None:
+    emu.privileged_intents_allowed = False
+    client = discord.Client(intents=discord.Intents.all())
+    await client.login("test-token")
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        await asyncio.wait_for(client.connect(), WAIT)
+    await client.close()
+
+
+async def test_standalone_module_serves_the_control_api() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.discord_emulator",
+        "--port",
+        "0",
+        "--demo",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), WAIT)
+        info = json.loads(line)
+        base = info["api_base"].removesuffix("/api/v10")
+        async with EmulatorClient(base) as control:
+            state = await control.state()
+            assert [g["name"] for g in state["guilds"]] == ["demo"]
+            assert {u["username"] for u in state["users"]} >= {"alice", "flashtutor"}
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), WAIT)
