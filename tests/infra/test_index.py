@@ -95,7 +95,9 @@ def test_sync_is_incremental(embedder, seed_cards, tmp_path: Path) -> None:  # t
     ) + len(card_chunks(edited[0]))
 
 
-def test_interrupted_ingest_is_repaired_without_duplicates(embedder, seed_cards, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_ingest_is_repaired_without_duplicates(
+    embedder, seed_cards, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     # Batches of 64 texts: die after the first embedding call, part-way through the deck.
     import bot.infra.index as index_module
 
@@ -127,13 +129,21 @@ def test_index_persists_across_reopen(embedder, seed_cards, tmp_path: Path) -> N
 
 def test_server_decks_stay_in_their_server(embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     index = CardIndex(embedder, path=tmp_path)
-    secret = Card(deck="guild-notes", question="What is the launch code word?", answer="Pineapple.", scope="111")
+    secret = Card(
+        deck="guild-notes",
+        question="What is the launch code word?",
+        answer="Pineapple.",
+        scope="111",
+    )
     public = Card(deck="shared", question="What is a token?", answer="A unit of text.")
     index.sync([public])
     index.sync([secret], scope="111", decks=["guild-notes"])
 
-    assert [h.card.card_id for h in index.search("launch code word", k=5, scopes=("", "111"))][0] == secret.card_id
-    assert secret.card_id not in [h.card.card_id for h in index.search("launch code word", k=5, scopes=("", "222"))]
+    found = index.search("launch code word", k=5, scopes=("", "111"))
+    assert found[0].card.card_id == secret.card_id
+    assert secret.card_id not in [
+        h.card.card_id for h in index.search("launch code word", k=5, scopes=("", "222"))
+    ]
     with pytest.raises(CardNotFound):
         index.get(secret.card_id, scopes=("", "222"))
     assert index.remove_deck("111", "guild-notes") == 1
@@ -154,4 +164,7 @@ def test_syncing_one_deck_leaves_the_others(embedder, tmp_path: Path) -> None:  
 
 def test_deck_filter(seed_index: CardIndex) -> None:
     assert seed_index.search("tokens", k=3, deck="no-such-deck") == []
-    assert all(h.card.deck == "000_75fa53af5a744319" for h in seed_index.search("tokens", k=3, deck="000_75fa53af5a744319"))
+    assert all(
+        h.card.deck == "000_75fa53af5a744319"
+        for h in seed_index.search("tokens", k=3, deck="000_75fa53af5a744319")
+    )
