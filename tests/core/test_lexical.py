@@ -12,7 +12,9 @@ def test_terms_drop_stop_words_and_fold_suffixes() -> None:
 
 
 def test_rarer_matching_terms_score_higher() -> None:
-    index = BM25([("a", "negative sampling in word2vec"), ("b", "word2vec skip gram"), ("c", "tokenizers")])
+    index = BM25(
+        [("a", "negative sampling in word2vec"), ("b", "word2vec skip gram"), ("c", "tokenizers")]
+    )
     scores = index.scores("negative sampling word2vec")
     assert scores["a"] > scores["b"] > 0
     assert "c" not in scores
