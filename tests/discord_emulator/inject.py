@@ -108,7 +108,12 @@ class Injector:
     async def send(
         self, payload: Json, user: User, channel: Channel, message: MessageRecord | None
     ) -> InteractionRecord:
-        """Record the interaction and dispatch it."""
+        """Record the interaction and dispatch it (refused when no bot session exists).
+
+        A session whose socket is down still counts: the event is replayed on RESUME.
+        """
+        if not any(s.wants(channel.guild_id) for s in self.emu.gateway.live_sessions()):
+            raise InjectionError("no bot session is connected to receive the interaction")
         record = InteractionRecord(
             id=int(payload["id"]),
             token=payload["token"],

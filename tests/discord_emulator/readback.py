@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -115,6 +116,19 @@ class Readback:
 
         return await self.wait_until(check, timeout, f"the original response of {record.id}")
 
+    async def wait_for_commands(
+        self, guild: Guild | None = None, names: tuple[str, ...] = (), timeout: float = 10.0
+    ) -> list[Json]:
+        """Wait until the bot has synced commands (all of ``names``, if given) to ``guild``."""
+        scope = None if guild is None else guild.id
+
+        def check() -> list[Json] | None:
+            synced = self.commands.get(scope, [])
+            have = {c["name"] for c in synced}
+            return synced if synced and set(names) <= have else None
+
+        return await self.wait_until(check, timeout, f"commands {names or ''} synced")
+
     async def wait_for_gateway(self, kind: str, count: int = 1, timeout: float = 10.0) -> None:
         """Wait until ``count`` gateway events of ``kind`` (identify, resume, ...) happened."""
         await self.wait_until(
@@ -140,6 +154,15 @@ class Readback:
     def synced_commands(self, guild: Guild | None = None) -> list[Json]:
         """Commands the bot synced globally (or to ``guild``)."""
         return list(self.commands.get(None if guild is None else guild.id, []))
+
+    def requests_matching(self, pattern: str, status: int | None = None) -> list[RequestRecord]:
+        """Requests whose ``"METHOD /path"`` matches regex ``pattern`` (and ``status``)."""
+        regex = re.compile(pattern)
+        return [
+            r
+            for r in self.requests
+            if regex.search(f"{r.method} {r.path}") and (status is None or r.status == status)
+        ]
 
     def unknown_requests(self) -> list[RequestRecord]:
         """REST requests the emulator had no route for."""

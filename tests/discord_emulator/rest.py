@@ -11,7 +11,7 @@ from aiohttp import web
 from .http_util import ApiError, emulator_of, json_response, read_body, snowflake_param
 from .records import MessageRecord, RequestRecord, TypingRecord
 from .validation import validate_message
-from .world import Channel, ChannelType, Perm
+from .world import Channel, ChannelType, Guild, Perm
 
 Json = dict[str, Any]
 API = "/api/v10"
@@ -68,7 +68,9 @@ def add_routes(app: web.Application) -> None:
     r.add_get(API + "/oauth2/applications/@me", get_application)
     r.add_post(API + "/users/@me/channels", create_dm)
     r.add_get(API + "/guilds/{guild_id}", get_guild)
+    r.add_get(API + "/guilds/{guild_id}/members", list_members)
     r.add_get(API + "/guilds/{guild_id}/members/{user_id}", get_member)
+    r.add_get(API + "/guilds/{guild_id}/channels", list_channels)
     r.add_get(API + "/channels/{channel_id}", get_channel)
     r.add_patch(API + "/channels/{channel_id}", edit_channel)
     r.add_delete(API + "/channels/{channel_id}", delete_channel)
@@ -149,6 +151,34 @@ async def get_guild(request: web.Request) -> web.Response:
     for key in ("members", "channels", "threads", "voice_states", "presences"):
         data.pop(key)
     return json_response(data)
+
+
+def guild_or_404(request: web.Request) -> Guild:
+    """The guild in the path, or 404 Unknown Guild."""
+    guild = emulator_of(request).world.guilds.get(snowflake_param(request, "guild_id"))
+    if guild is None:
+        raise ApiError(404, 10004, "Unknown Guild")
+    return guild
+
+
+async def list_members(request: web.Request) -> web.Response:
+    """``GET /guilds/{id}/members?limit=&after=`` in user id order."""
+    emu = emulator_of(request)
+    guild = guild_or_404(request)
+    limit = min(1000, int(request.query.get("limit", 1)))
+    after = int(request.query.get("after", 0))
+    ids = sorted(u for u in guild.members if u > after)[:limit]
+    return json_response([emu.world.member_json(guild, u) for u in ids])
+
+
+async def list_channels(request: web.Request) -> web.Response:
+    """``GET /guilds/{id}/channels`` (not threads)."""
+    emu = emulator_of(request)
+    guild = guild_or_404(request)
+    channels = [emu.world.channels[c] for c in guild.channel_ids]
+    return json_response(
+        [emu.world.channel_json(c) for c in channels if not c.deleted and not c.is_thread]
+    )
 
 
 async def get_member(request: web.Request) -> web.Response:

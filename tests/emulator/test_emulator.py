@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -27,6 +28,7 @@ from tests.discord_emulator import (
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 WAIT = 10.0
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 
 
 async def eventually(check: Callable[[], object], timeout: float = WAIT) -> None:
@@ -131,6 +133,12 @@ class TinyBot(commands.Bot):
                 await interaction.response.send_message("too late?")
             except discord.NotFound as exc:
                 self.late_error = exc.code
+
+        @tree.command(description="A chart as a file")
+        async def chart(interaction: discord.Interaction) -> None:
+            image = discord.File(io.BytesIO(PNG), filename="chart.png")
+            embed = discord.Embed(title="Last 30 days").set_image(url="attachment://chart.png")
+            await interaction.response.send_message(embed=embed, file=image, ephemeral=True)
 
         @tree.command(description="Pick a topic")
         async def pick(interaction: discord.Interaction, topic: str) -> None:
@@ -305,6 +313,51 @@ async def test_a_callback_after_the_deadline_is_refused(
     assert record.callbacks[0].status == 404 and record.callbacks[0].error_code == 10062
     assert record.response is None
     await eventually(lambda: getattr(bot, "late_error", None) == 10062)
+
+
+async def test_files_from_the_bot_are_stored_and_served(
+    emu: Emulator, place: Place, bot: TinyBot
+) -> None:
+    record = await emu.slash("chart", user=place.alice, channel=place.channel)
+    message = await emu.wait_for_original(record, timeout=WAIT)
+    [attachment] = message.current["attachments"]
+    assert attachment["filename"] == "chart.png" and attachment["size"] == len(PNG)
+    assert message.embeds[0]["image"]["url"] == "attachment://chart.png"
+    assert message.ephemeral
+    sent = await _text_channel(bot, place.channel).send(
+        "deck export", file=discord.File(io.BytesIO(b"q;a\n"), filename="deck.csv")
+    )
+    assert await sent.attachments[0].read() == b"q;a\n"
+    assert await bot.http.get_from_cdn(attachment["url"]) == PNG
+
+
+async def test_global_commands_work_in_dms(emu: Emulator, place: Place, bot: TinyBot) -> None:
+    await bot.tree.sync()
+    await emu.wait_for_commands(None, ("echo",))
+    dm = emu.dm_channel(place.alice)
+    record = await emu.slash("echo", user=place.alice, channel=dm, options={"text": "in a dm"})
+    message = await emu.wait_for_original(record, timeout=WAIT)
+    assert message.content == "echo: in a dm" and "member" not in record.payload
+    assert emu.dm_messages(place.alice) == [message]
+
+
+async def test_interactions_need_a_connected_bot(emu: Emulator, place: Place) -> None:
+    with pytest.raises(InjectionError, match="no bot session"):
+        await emu.slash("echo", user=place.alice, channel=place.channel, require_synced=False)
+
+
+async def test_a_mention_can_be_answered_in_a_thread_on_the_message(
+    emu: Emulator, place: Place, bot: TinyBot
+) -> None:
+    asked = await emu.user_message(place.channel, place.alice, f"<@{emu.bot.id}> what is a token?")
+    await eventually(lambda: any(m.id == asked.id for m in bot.seen))
+    seen = next(m for m in bot.seen if m.id == asked.id)
+    assert bot.user is not None and bot.user in seen.mentions
+    thread = await seen.create_thread(name="what is a token?")
+    await thread.send("A token is a unit of text.")
+    [reply] = emu.channel_messages(thread.id)
+    assert reply.content == "A token is a unit of text."
+    assert emu.world.channels[thread.id].parent_id == place.channel.id
 
 
 # gateway faults ---------------------------------------------------------------------------
