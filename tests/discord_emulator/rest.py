@@ -355,7 +355,9 @@ async def typing(request: web.Request) -> web.Response:
 # threads ----------------------------------------------------------------------------------
 
 
-async def _new_thread(request: web.Request, parent: Channel, body: Json, kind: int) -> Channel:
+async def _new_thread(
+    request: web.Request, parent: Channel, body: Json, kind: int, thread_id: int | None = None
+) -> Channel:
     emu = emulator_of(request)
     if parent.is_thread or parent.guild_id is None:
         raise ApiError(400, 50024, "Cannot execute action on this channel type")
@@ -365,7 +367,7 @@ async def _new_thread(request: web.Request, parent: Channel, body: Json, kind: i
     if not 1 <= len(name) <= 100:
         raise ApiError(400, 50035, "Invalid Form Body: name: Must be between 1 and 100 in length.")
     thread = Channel(
-        emu.snowflakes.next(),
+        thread_id or emu.snowflakes.next(),
         kind,
         name,
         parent.guild_id,
@@ -396,8 +398,10 @@ async def thread_from_message(request: web.Request) -> web.Response:
     channel = channel_or_404(request)
     message = message_or_404(request, channel)
     body, _ = await read_body(request)
-    thread = await _new_thread(request, channel, body, ChannelType.PUBLIC_THREAD)
-    # Discord gives the thread the starter message's id; keep our fresh id but link them.
+    if message.id in emulator_of(request).world.channels:
+        raise ApiError(400, 160004, "A thread has already been created for this message")
+    # As on Discord, a thread started from a message has the message's id.
+    thread = await _new_thread(request, channel, body, ChannelType.PUBLIC_THREAD, message.id)
     message.current["thread"] = emulator_of(request).world.channel_json(thread)
     return json_response(emulator_of(request).world.channel_json(thread))
 

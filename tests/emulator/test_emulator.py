@@ -358,6 +358,7 @@ async def test_a_mention_can_be_answered_in_a_thread_on_the_message(
     [reply] = emu.channel_messages(thread.id)
     assert reply.content == "A token is a unit of text."
     assert emu.world.channels[thread.id].parent_id == place.channel.id
+    assert thread.id == asked.id
 
 
 # gateway faults ---------------------------------------------------------------------------
