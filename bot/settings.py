@@ -7,8 +7,9 @@ reads the environment at import time, so tests build their own with temporary di
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
         description="Decks shipped with the bot, visible in every server.",
     )
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="LLM prompt templates.")
+    models_dir: Path = Field(
+        Path("data") / "models",
+        description="Assembled model files (the default GGUF); unset means `<data_dir>/models`.",
+    )
 
     # Embeddings and search.
     embedder: str = Field("minilm", description="Bundled embedding model: `minilm` (default).")
@@ -78,6 +83,15 @@ class Settings(BaseSettings):
 
     log_level: str = Field("INFO", description="Logging level.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _models_under_data_dir(cls, values: Any) -> Any:
+        # Unset (or empty) follows data_dir; the container sets it to keep models off the volume.
+        if isinstance(values, dict) and not values.get("models_dir"):
+            data_dir = values.get("data_dir") or cls.model_fields["data_dir"].default
+            values = {**values, "models_dir": Path(data_dir) / "models"}
+        return values
+
     @property
     def chroma_dir(self) -> Path:
         """The on-disk Chroma index."""
@@ -87,11 +101,6 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """The SQLite progress database."""
         return self.data_dir / "flashtutor.sqlite3"
-
-    @property
-    def models_dir(self) -> Path:
-        """Assembled model files (the default GGUF)."""
-        return self.data_dir / "models"
 
     @property
     def uploads_dir(self) -> Path:
