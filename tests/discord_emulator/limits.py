@@ -24,6 +24,8 @@ ROUTE_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
     ("POST", "/webhooks/{webhook_id}/{token}"): (5, 2.0),
     ("PATCH", "/webhooks/{webhook_id}/{token}/messages/{message_id}"): (5, 2.0),
 }
+# Every other bot route: Discord gives each one some bucket; this one is generous.
+DEFAULT_ROUTE_LIMIT = (50, 1.0)
 MAJOR_PARAMS = ("channel_id", "guild_id", "webhook_id", "token")
 
 
@@ -128,7 +130,9 @@ class Limits:
             return Decision()
         limit = ROUTE_LIMITS.get((method, template))
         if limit is None:
-            return Decision()
+            if exempt_global:
+                return Decision()
+            limit = DEFAULT_ROUTE_LIMIT
         size, window = limit[0], limit[1] * self.window_scale
         major = ":".join(params.get(k, "") for k in MAJOR_PARAMS)
         key = f"{method} {template} {major}"

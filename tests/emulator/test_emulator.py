@@ -507,18 +507,29 @@ async def test_content_is_hidden_without_the_message_content_intent(
     assert by_id[dm.id].content == "hello tutor"
 
 
-async def test_realistic_limits_pace_the_bot_without_loss(
+async def test_route_limits_pace_the_bot_without_loss(
     emu: Emulator, place: Place, bot: TinyBot
 ) -> None:
-    emu.set_rate_limits(global_per_second=20, route_limits=True, window_scale=0.05)
+    emu.set_rate_limits(global_per_second=None, route_limits=True, window_scale=0.05)
     channel = _text_channel(bot, place.channel)
     sent = await asyncio.gather(*(channel.send(f"m{i}") for i in range(12)))
     stored = emu.channel_messages(place.channel)
     assert sorted(m.content for m in stored) == sorted(f"m{i}" for i in range(12))
     assert {m.id for m in stored} == {m.id for m in sent}
-    people = [emu.create_user(f"p{i}") for i in range(25)]
-    await asyncio.gather(*(bot.fetch_user(p.id) for p in people))
+    ok = emu.requests_matching(r"^POST /channels/\d+/messages$", status=200)
+    assert len(ok) == 12
+
+
+async def test_the_global_limit_answers_429_and_the_bot_still_gets_through(
+    emu: Emulator, place: Place, bot: TinyBot
+) -> None:
+    emu.set_rate_limits(global_per_second=5, route_limits=False)
+    people = [emu.create_user(f"p{i}") for i in range(8)]
+    fetched = [await bot.fetch_user(p.id) for p in people]
+    assert [u.id for u in fetched] == [p.id for p in people]
     assert emu.stats()["rate_limited_by"]["global"] >= 1
+    limited = emu.requests_matching(r"^GET /users/\d+$", status=429)
+    assert limited and all(r.rate_limited for r in limited)
 
 
 async def test_mentions_are_recorded_with_who_would_be_pinged(
