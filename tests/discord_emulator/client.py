@@ -136,6 +136,7 @@ class EmulatorClient:
         channel_id: str,
         options: Json | None = None,
         require_synced: bool = True,
+        override_permissions: bool = False,
     ) -> Json:
         """Run ``/name`` (``"group sub"`` for subcommands); returns the interaction record."""
         body = {
@@ -144,6 +145,7 @@ class EmulatorClient:
             "channel_id": channel_id,
             "options": options or {},
             "require_synced": require_synced,
+            "override_permissions": override_permissions,
         }
         return dict(await self._call("POST", "/interactions/slash", body))
 

@@ -238,7 +238,7 @@ def _options(emu: Emulator, raw: Json) -> Json:
 
 @handles_errors
 async def slash(request: web.Request) -> web.Response:
-    """``{"name", "user_id", "channel_id", "options"?, "require_synced"?}`` -> interaction."""
+    """``{name, user_id, channel_id, options?, require_synced?, override_permissions?}``."""
     emu = emulator_of(request)
     body = await _body(request)
     record = await emu.slash(
@@ -247,6 +247,7 @@ async def slash(request: web.Request) -> web.Response:
         channel=_channel(emu, body["channel_id"]),
         options=_options(emu, body.get("options") or {}),
         require_synced=bool(body.get("require_synced", True)),
+        override_permissions=bool(body.get("override_permissions", False)),
     )
     return json_response(record.to_json(emu.t0))
 

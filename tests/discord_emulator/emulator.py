@@ -273,10 +273,22 @@ class Emulator(Readback):
         channel: Channel,
         options: dict[str, Any] | None = None,
         require_synced: bool = True,
+        override_permissions: bool = False,
     ) -> InteractionRecord:
-        """``user`` runs ``/name`` (``"deck upload"`` for a subcommand) with ``options``."""
+        """``user`` runs ``/name`` (``"deck upload"`` for a subcommand) with ``options``.
+
+        Like Discord, refuses commands the user cannot see: unsynced ones, guild-only ones
+        in DMs, and ones whose default permissions the user lacks (unless
+        ``override_permissions``, which emulates a server's override in its settings).
+        """
         data = self.injector.command_data(
-            name, options or {}, channel, focused=None, require_synced=require_synced
+            name,
+            options or {},
+            channel,
+            focused=None,
+            require_synced=require_synced,
+            user=user,
+            override_permissions=override_permissions,
         )
         payload = self.injector.envelope(2, user, channel, data)
         return await self.injector.send(payload, user, channel, None)
@@ -293,7 +305,13 @@ class Emulator(Readback):
     ) -> InteractionRecord:
         """``user`` types into option ``focused`` of ``/name``; the bot answers with choices."""
         data = self.injector.command_data(
-            name, options, channel, focused=focused, require_synced=require_synced
+            name,
+            options,
+            channel,
+            focused=focused,
+            require_synced=require_synced,
+            user=user,
+            override_permissions=True,
         )
         payload = self.injector.envelope(4, user, channel, data)
         return await self.injector.send(payload, user, channel, None)

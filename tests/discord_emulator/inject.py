@@ -151,12 +151,16 @@ class Injector:
         *,
         focused: str | None,
         require_synced: bool,
+        user: User,
+        override_permissions: bool = False,
     ) -> Json:
         """Build ``data`` for a slash command; ``path`` is "name" or "group sub" words."""
         words = path.split()
         command = self.find_command(words[0], channel.guild_id)
         if command is None and require_synced:
             raise InjectionError(f"/{words[0]} is not synced for this channel's guild or globally")
+        if command is not None:
+            self._check_usable(command, channel, user, override_permissions)
         schema: list[Json] = list(command.get("options", [])) if command else []
         data: Json = {
             "id": command["id"] if command else str(self.emu.snowflakes.next()),
@@ -188,6 +192,30 @@ class Injector:
         if resolved:
             data["resolved"] = resolved
         return data
+
+    def _check_usable(
+        self, command: Json, channel: Channel, user: User, override_permissions: bool
+    ) -> None:
+        """Discord hides a command where its contexts or default permissions exclude it."""
+        name = command["name"]
+        if channel.guild_id is None:
+            contexts = command.get("contexts")
+            if command.get("dm_permission") is False or (
+                contexts is not None and 1 not in contexts
+            ):
+                raise InjectionError(f"/{name} is not available in DMs")
+            return
+        if user.id not in self.emu.world.guilds[channel.guild_id].members:
+            raise InjectionError(f"user {user.id} is not a member of guild {channel.guild_id}")
+        needed = command.get("default_member_permissions")
+        if needed is None or override_permissions:
+            return
+        have = self.emu.world.permissions_in(channel, user.id)
+        if have & int(needed) != int(needed):
+            raise InjectionError(
+                f"/{name} needs permissions {needed} that {user.username} lacks (Discord hides it;"
+                " pass override_permissions=True to emulate a server's permission override)"
+            )
 
     def _option(
         self,

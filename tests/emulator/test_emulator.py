@@ -24,6 +24,7 @@ from tests.discord_emulator import (
     Upload,
     User,
 )
+from tests.discord_emulator.scene import build_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -133,6 +134,12 @@ class TinyBot(commands.Bot):
                 await interaction.response.send_message("too late?")
             except discord.NotFound as exc:
                 self.late_error = exc.code
+
+        @tree.command(description="For server managers")
+        @app_commands.default_permissions(manage_guild=True)
+        async def manage(interaction: discord.Interaction) -> None:
+            allowed = interaction.permissions.manage_guild
+            await interaction.response.send_message("ok" if allowed else "refused", ephemeral=True)
 
         @tree.command(description="A chart as a file")
         async def chart(interaction: discord.Interaction) -> None:
@@ -359,6 +366,26 @@ async def test_a_mention_can_be_answered_in_a_thread_on_the_message(
     assert reply.content == "A token is a unit of text."
     assert emu.world.channels[thread.id].parent_id == place.channel.id
     assert thread.id == asked.id
+
+
+async def test_default_permissions_hide_commands_unless_overridden(
+    emu: Emulator, bot: TinyBot
+) -> None:
+    scene = await build_scene(emu)
+    server = scene.a
+    await eventually(lambda: bot.get_guild(server.guild.id) is not None)
+    bot.tree.copy_global_to(guild=discord.Object(server.guild.id))
+    await bot.tree.sync(guild=discord.Object(server.guild.id))
+    record = await emu.slash("manage", user=server.manager, channel=server.general)
+    assert (await emu.wait_for_original(record, timeout=WAIT)).content == "ok"
+    with pytest.raises(InjectionError, match="lacks"):
+        await emu.slash("manage", user=server.learner, channel=server.general)
+    record = await emu.slash(
+        "manage", user=server.learner, channel=server.general, override_permissions=True
+    )
+    assert (await emu.wait_for_original(record, timeout=WAIT)).content == "refused"
+    with pytest.raises(InjectionError, match="not a member"):
+        await emu.slash("manage", user=scene.b.learner, channel=server.general)
 
 
 # gateway faults ---------------------------------------------------------------------------
