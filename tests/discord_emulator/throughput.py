@@ -60,6 +60,7 @@ async def measure(people: int, global_limit: float | None, concurrency: int) -> 
         "dms_per_second": round(delivered / elapsed, 1),
         "requests_per_second": round(2 * people / elapsed, 1),
         "rate_limited": stats["rate_limited"],
+        "rate_limited_by": stats["rate_limited_by"],
     }
 
 
