@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .gateway import Intent, Session
 from .ids import iso_now
-from .records import LOADING, MessageRecord, MessageVersion
+from .records import EPHEMERAL, LOADING, MessageRecord, MessageVersion
 from .world import Channel, ChannelType, User
 
 if TYPE_CHECKING:
@@ -145,8 +145,10 @@ class MessageStore:
             "flags": int(body.get("flags", old.get("flags", 0)) or 0),
         }
         if previous:
-            # An edit of a deferred ("thinking") response clears the loading flag.
-            data["flags"] = data["flags"] & ~LOADING
+            # Edits cannot change who sees a message; an edit of a deferred ("thinking")
+            # response clears the loading flag.
+            old_flags = int(old.get("flags") or 0)
+            data["flags"] = (data["flags"] & ~(EPHEMERAL | LOADING)) | (old_flags & EPHEMERAL)
         if channel.guild_id is not None:
             data["guild_id"] = str(channel.guild_id)
         for key in ("nonce", "message_reference", "webhook_id", "application_id"):
