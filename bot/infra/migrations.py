@@ -143,3 +143,37 @@ def m002_decks(conn: sqlite3.Connection) -> None:
         )
         """
     )
+
+
+@migration
+def m003_quiz_memory(conn: sqlite3.Connection) -> None:
+    """What a quiz message's buttons need after a restart: its options and the last answer.
+
+    Discord buttons carry at most 100 characters of state, too little for a topic and a deck
+    name or an answer, so the buttons hold a session id and the answer is looked up here.
+    """
+    conn.execute(
+        """
+        CREATE TABLE quiz_sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id TEXT NOT NULL,
+            guild_id TEXT,
+            topic TEXT,
+            deck TEXT,
+            public INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE quiz_answers (
+            user_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            hints_used INTEGER NOT NULL DEFAULT 0,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, card_id)
+        )
+        """
+    )

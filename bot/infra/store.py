@@ -82,6 +82,18 @@ class DeckRow:
     added_at: datetime
 
 
+@dataclass(frozen=True)
+class QuizSession:
+    """The options a quiz was started with (its buttons carry only the id)."""
+
+    id: int
+    user_id: str
+    guild_id: str | None
+    topic: str | None
+    deck: str | None
+    public: bool
+
+
 def _ts(when: datetime, name: str = "now") -> str:
     # Fixed width (always microseconds, always +00:00): text order equals time order.
     return require_utc(when, name).isoformat(timespec="microseconds")
@@ -449,3 +461,58 @@ class ProgressStore:
         with self._tx() as conn:
             cur = conn.execute("DELETE FROM decks WHERE scope = ? AND name = ?", (scope, name))
             return cur.rowcount > 0
+
+    # Quiz memory: what persistent buttons need after a restart (see m003_quiz_memory).
+
+    def open_quiz(
+        self,
+        *,
+        user_id: str,
+        guild_id: str | None,
+        topic: str | None,
+        deck: str | None,
+        public: bool,
+        now: datetime,
+    ) -> int:
+        """Remember a quiz's options; returns the session id its buttons carry."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                """INSERT INTO quiz_sessions (user_id, guild_id, topic, deck, public, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (user_id, guild_id, topic, deck, int(public), _ts(now)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def quiz_session(self, session_id: int) -> QuizSession | None:
+        """A quiz's options, or None when unknown (or forgotten)."""
+        rows = self._query(
+            "SELECT id, user_id, guild_id, topic, deck, public FROM quiz_sessions WHERE id = ?",
+            (session_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return QuizSession(
+            int(r["id"]), r["user_id"], r["guild_id"], r["topic"], r["deck"], bool(r["public"])
+        )
+
+    def save_answer(
+        self, *, user_id: str, card_id: str, answer: str, hints_used: int, now: datetime
+    ) -> None:
+        """Keep a person's latest answer to a card (for an explanation asked for later)."""
+        with self._tx() as conn:
+            conn.execute(
+                """INSERT INTO quiz_answers (user_id, card_id, answer, hints_used, answered_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (user_id, card_id) DO UPDATE SET answer = excluded.answer,
+                       hints_used = excluded.hints_used, answered_at = excluded.answered_at""",
+                (user_id, card_id, answer, hints_used, _ts(now)),
+            )
+
+    def last_answer(self, user_id: str, card_id: str) -> tuple[str, int] | None:
+        """(answer, hints used) of a person's latest answer to a card, or None."""
+        rows = self._query(
+            "SELECT answer, hints_used FROM quiz_answers WHERE user_id = ? AND card_id = ?",
+            (user_id, card_id),
+        )
+        return (str(rows[0]["answer"]), int(rows[0]["hints_used"])) if rows else None

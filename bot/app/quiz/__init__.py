@@ -1,0 +1,18 @@
+"""The quiz feature: /quiz, its persistent buttons and the answer modal.
+
+`_cog` holds the command, `_views` the buttons, `_modals` the modal, `_flow` what each step
+does and `_state` the button state that lives in custom ids.
+"""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+from bot.app.quiz._cog import QuizCog
+from bot.app.quiz._views import ITEMS
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Register the command and the persistent buttons (called by `load_extension`)."""
+    bot.add_dynamic_items(*ITEMS)
+    await bot.add_cog(QuizCog())

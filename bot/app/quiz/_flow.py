@@ -1,0 +1,208 @@
+"""What each quiz step does: pick and post a card, grade an answer, stream an explanation.
+
+Every step answers its interaction exactly once (a response, or a defer followed by
+follow-ups and edits); every Tutor call that embeds, searches or touches the database runs
+in a worker thread, so the event loop keeps acknowledging other people's clicks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+
+import discord
+
+from bot.app import embeds
+from bot.app.client import app, guild_scope
+from bot.app.quiz import _views
+from bot.app.quiz._state import QuizState
+from bot.app.streaming import relay
+from bot.core.cards import Card
+from bot.core.grading import Grade
+from bot.errors import InputError
+from bot.infra.store import QuizSession
+
+log = logging.getLogger(__name__)
+
+
+async def start_quiz(
+    interaction: discord.Interaction,
+    *,
+    topic: str | None,
+    deck: str | None,
+    public: bool,
+) -> None:
+    """The /quiz command: remember the options, then post the first card."""
+    await interaction.response.defer(ephemeral=not public, thinking=True)
+    bot = app(interaction)
+    session_id = await asyncio.to_thread(
+        bot.services.store.open_quiz,
+        user_id=str(interaction.user.id),
+        guild_id=guild_scope(interaction),
+        topic=topic,
+        deck=deck,
+        public=public,
+        now=bot.now(),
+    )
+    session = QuizSession(
+        session_id, str(interaction.user.id), guild_scope(interaction), topic, deck, public
+    )
+    await post_question(interaction, session, public=public)
+
+
+async def post_question(
+    interaction: discord.Interaction,
+    session: QuizSession,
+    *,
+    public: bool = False,
+    exclude: Collection[str] = (),
+) -> None:
+    """Pick the next card for the person and post it (the interaction is already deferred)."""
+    bot = app(interaction)
+    pick = await asyncio.to_thread(
+        bot.tutor.next_card,
+        str(interaction.user.id),
+        now=bot.now(),
+        guild_id=guild_scope(interaction),
+        topic=session.topic,
+        deck=session.deck,
+        exclude=exclude,
+    )
+    if pick is None:
+        where = f" on “{session.topic}”" if session.topic else ""
+        where += f" in deck “{session.deck}”" if session.deck else ""
+        text = f"I found no cards{where}. See /topics for what there is."
+        await interaction.followup.send(embed=embeds.notice(text), ephemeral=True)
+        return
+    bot.prewarm(pick.card)
+    state = QuizState(pick.card.card_id, interaction.user.id, session.id, 0, public)
+    await interaction.followup.send(
+        embed=embeds.question_embed(pick.card, reason=pick.reason, public=public),
+        view=_views.question_view(state),
+        ephemeral=not public,
+    )
+
+
+async def load_card(interaction: discord.Interaction, card_id: str) -> Card:
+    """The card a button refers to, if it is still visible here (CardNotFound otherwise)."""
+    return await asyncio.to_thread(app(interaction).tutor.card, card_id, guild_scope(interaction))
+
+
+async def show_hint(interaction: discord.Interaction, state: QuizState) -> None:
+    """Reveal one more key point; the score on offer drops."""
+    bot = app(interaction)
+    card = await load_card(interaction, state.card_id)
+    hints = await asyncio.to_thread(
+        lambda: [h for i in range(state.hints + 1) if (h := bot.tutor.hint(card, i)) is not None]
+    )
+    if len(hints) <= state.hints:
+        await interaction.response.send_message(
+            embed=embeds.notice("No more hints for this card: give it your best answer."),
+            ephemeral=True,
+        )
+        return
+    mine = state.for_person(interaction.user.id).with_hints(len(hints))
+    embed = embeds.question_embed(card, reason="practice", hints=hints)
+    if state.public:  # the group's message stays as it is; the hint is the clicker's alone
+        await interaction.response.send_message(
+            embed=embed, view=_views.question_view(mine), ephemeral=True
+        )
+    else:
+        await interaction.response.edit_message(embed=embed, view=_views.question_view(mine))
+
+
+async def skip_card(interaction: discord.Interaction, state: QuizState, *, skipped: bool) -> None:
+    """Skip or reveal: record it (the card comes back soon) and show the answer."""
+    bot = app(interaction)
+    card = await load_card(interaction, state.card_id)
+    await asyncio.to_thread(
+        bot.tutor.skip,
+        str(interaction.user.id),
+        card,
+        now=bot.now(),
+        guild_id=guild_scope(interaction),
+        place="discord",
+    )
+    embed = embeds.revealed_embed(card, skipped=skipped)
+    view = _views.revealed_view(state.for_person(interaction.user.id))
+    if state.public:
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+    else:
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+async def grade_answer(interaction: discord.Interaction, state: QuizState, answer: str) -> None:
+    """Grade a submitted answer, record it, and post the result privately."""
+    if not answer.strip():
+        raise InputError("Your answer was empty: press Answer and write something.")
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    bot = app(interaction)
+    card = await load_card(interaction, state.card_id)
+    user = str(interaction.user.id)
+
+    def grade_and_record() -> Grade:
+        grade = bot.tutor.grade(card, answer, state.hints)
+        now = bot.now()
+        bot.tutor.review(
+            user,
+            card,
+            grade,
+            now=now,
+            guild_id=guild_scope(interaction),
+            place="discord",
+            hints_used=state.hints,
+        )
+        bot.services.store.save_answer(
+            user_id=user, card_id=card.card_id, answer=answer, hints_used=state.hints, now=now
+        )
+        return grade
+
+    grade = await asyncio.to_thread(grade_and_record)
+    mine = state.for_person(interaction.user.id)
+    await interaction.followup.send(
+        embed=embeds.graded_embed(card, grade, hints_used=state.hints),
+        view=_views.result_view(mine, explain=True),
+        ephemeral=True,
+    )
+
+
+async def explain(interaction: discord.Interaction, state: QuizState) -> None:
+    """Stream the LLM's explanation into the result message, then show the checked text."""
+    await interaction.response.defer()
+    bot = app(interaction)
+    card = await load_card(interaction, state.card_id)
+    saved = await asyncio.to_thread(
+        bot.services.store.last_answer, str(interaction.user.id), card.card_id
+    )
+    if saved is None:
+        raise InputError(
+            "I no longer have your answer to this card: answer it again to get an explanation."
+        )
+    answer, hints = saved
+    grade = await asyncio.to_thread(bot.tutor.grade, card, answer, hints)
+    graded = embeds.graded_embed(card, grade, hints_used=hints)
+    budget = embeds.EMBED_TOTAL_MAX - len(graded)
+    view = _views.result_view(state, explain=False)
+
+    async def show(text: str, *, done: bool, fallback: bool = False) -> None:
+        part = embeds.explanation_embed(text, done=done, fallback=fallback, budget=budget)
+        await interaction.edit_original_response(embeds=[graded, part], view=view)
+
+    await show("", done=False)
+    result = await relay(
+        bot.tutor.explain(card, answer, grade), lambda text: show(text, done=False)
+    )
+    await show(result.text, done=True, fallback=result.fallback)
+
+
+async def next_card(interaction: discord.Interaction, state: QuizState) -> None:
+    """Post the next card with the quiz's topic and deck (privately)."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    bot = app(interaction)
+    session = await asyncio.to_thread(bot.services.store.quiz_session, state.session_id)
+    if session is None:  # forgotten or unknown: keep going without a topic
+        session = QuizSession(
+            state.session_id, str(interaction.user.id), guild_scope(interaction), None, None, False
+        )
+    await post_question(interaction, session, public=False, exclude={state.card_id})

@@ -1,0 +1,46 @@
+"""Relaying streamed LLM text into a Discord message without outrunning its edit limit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from bot.core.explainer import Chunk, ExplainResult
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL_S = 1.0
+"""Least time between two edits of one message (Discord allows about 5 edits per 5 s)."""
+
+
+async def relay(
+    chunks: AsyncIterator[Chunk],
+    show: Callable[[str], Awaitable[object]],
+    *,
+    interval: float = EDIT_INTERVAL_S,
+) -> ExplainResult:
+    """Show the growing draft at most once per `interval`; return the final checked result.
+
+    The caller shows the result's text in place of the draft: it may differ (unsupported
+    sentences removed, or the fallback text).
+    """
+    loop = asyncio.get_running_loop()
+    last = loop.time()
+    draft: list[str] = []
+    shown = ""
+    result: ExplainResult | None = None
+    async for chunk in chunks:
+        if isinstance(chunk, ExplainResult):
+            result = chunk
+            continue
+        draft.append(chunk)
+        text = "".join(draft)
+        if loop.time() - last >= interval and text.strip() and text != shown:
+            await show(text)
+            shown = text
+            last = loop.time()
+    if result is None:  # the tutor always ends with a result; keep the person informed anyway
+        log.warning("a stream ended without its checked result")
+        result = ExplainResult("".join(draft) or "The explanation is unavailable right now.", True)
+    return result
