@@ -16,6 +16,7 @@ from .world import Channel, Guild, User, World
 
 Json = dict[str, Any]
 T = TypeVar("T")
+COALESCE_SECONDS = 0.002
 
 
 class EmulatorTimeout(AssertionError):
@@ -55,6 +56,9 @@ class Readback:
                 await asyncio.wait_for(self._changed.wait(), left)
             except TimeoutError:
                 continue
+            # Coalesce bursts of changes (thousands of pushes) so an O(n) check does not
+            # run once per request.
+            await asyncio.sleep(min(COALESCE_SECONDS, max(0.0, deadline - time.monotonic())))
 
     async def wait_for_response(
         self, interaction: InteractionRecord | int, timeout: float = 5.0

@@ -24,6 +24,7 @@ from tests.discord_emulator import (
     Upload,
     User,
 )
+from tests.discord_emulator.client import EmulatorError
 from tests.discord_emulator.scene import build_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -683,3 +684,66 @@ async def test_standalone_module_serves_the_control_api() -> None:
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), WAIT)
+
+
+async def test_http_control_api_covers_faults_and_read_back(
+    emu: Emulator, place: Place, bot: TinyBot
+) -> None:
+    channel_id = str(place.channel.id)
+    alice = str(place.alice.id)
+    async with EmulatorClient(emu.base_url) as control:
+        assert {c["name"] for c in await control.commands(str(place.guild.id))} >= {"echo"}
+        record = await control.slash("counter", user_id=alice, channel_id=channel_id)
+        await control.wait_for_response(record["id"], timeout=WAIT)
+        message_id = (await control.interaction(record["id"]))["original_message_id"]
+        click = await control.click(message_id, "counter:inc", user_id=alice)
+        await control.wait_for_response(click["id"], timeout=WAIT)
+        versions = (await control.message(message_id))["versions"]
+        assert [v["payload"]["content"] for v in versions] == ["count 0", "count 1"]
+        done = await control.autocomplete(
+            "pick", user_id=alice, channel_id=channel_id, focused="topic", options={"topic": "e"}
+        )
+        answered = await control.wait_for_response(done["id"], timeout=WAIT)
+        assert answered["choices"] == [{"name": "embeddings", "value": "embeddings"}]
+        upload = await control.upload("deck.md", b"#### T\n")
+        deck = await control.slash(
+            "deck upload", user_id=alice, channel_id=channel_id, options={"file": upload}
+        )
+        await control.wait_for_response(deck["id"], timeout=WAIT)
+        said = await control.user_message(channel_id, alice, "hi", [("notes.txt", b"n")])
+        await eventually(lambda: any(str(m.id) == said["id"] for m in bot.seen))
+        assert said["current"]["attachments"][0]["filename"] == "notes.txt"
+
+        await control.rate_limit(1, r"^POST /channels/\d+/messages$", retry_after=0.1)
+        await control.fail(1, r"^GET /channels/\d+$", 500, 0, "boom")
+        await _text_channel(bot, place.channel).send("through")
+        assert any(r["status"] == 429 for r in await control.requests())
+        await bot.fetch_channel(place.channel.id)  # discord.py retries the 500
+        await control.set_rate_limits(None, False)
+
+        await control.close_dms(alice)
+        with pytest.raises(discord.Forbidden):
+            await (await bot.fetch_user(place.alice.id)).send("closed")
+        assert await control.dm_messages(alice) == []
+
+        emu.hold_connections()
+        assert await control.drop_connection() == 1
+        await emu.wait_for_gateway("closed", 1, WAIT)
+        emu.release_connections()
+        await emu.wait_for_gateway("resumed", 1, WAIT)
+        assert await control.request_reconnect() == 1
+        await emu.wait_for_gateway("resumed", 2, WAIT)
+        assert await control.invalidate_session(resumable=False) == 1
+        await emu.wait_for_gateway("identify", 2, WAIT)
+        kinds = [e["kind"] for e in await control.gateway_events()]
+        assert kinds.count("resume") == 2 and kinds.count("identify") == 2
+
+        await eventually(lambda: bot.get_channel(place.channel.id) is not None)
+        cached = _text_channel(bot, place.channel)
+        await control.delete_channel(channel_id)
+        with pytest.raises(discord.NotFound):
+            await cached.send("gone")
+        stats = await control.stats()
+        assert stats["invalid_requests"] == 2 and stats["unknown"] == 0
+        with pytest.raises(EmulatorError, match="400"):
+            await control.slash("nope", user_id=alice, channel_id=channel_id)
