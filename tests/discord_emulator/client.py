@@ -251,6 +251,14 @@ class EmulatorClient:
         """Cut the bot's gateway socket."""
         return int((await self._call("POST", "/gateway/drop"))["connections"])
 
+    async def close_connection(self, code: int = 4000) -> int:
+        """Close the bot's socket with a close code."""
+        return int((await self._call("POST", "/gateway/close", {"code": code}))["connections"])
+
+    async def remove_bot(self, guild_id: str) -> None:
+        """Kick the bot from the guild (GUILD_DELETE, then 403 50001)."""
+        await self._call("POST", f"/guilds/{guild_id}/remove-bot")
+
     async def request_reconnect(self) -> int:
         """Send op 7 RECONNECT."""
         return int((await self._call("POST", "/gateway/reconnect"))["connections"])

@@ -52,6 +52,8 @@ def add_routes(app: web.Application) -> None:
     r.add_post(C + "/gateway/drop", gateway_drop)
     r.add_post(C + "/gateway/reconnect", gateway_reconnect)
     r.add_post(C + "/gateway/invalidate", gateway_invalidate)
+    r.add_post(C + "/gateway/close", gateway_close)
+    r.add_post(C + "/guilds/{guild_id}/remove-bot", remove_bot)
     r.add_post(C + "/ratelimit", rate_limit)
     r.add_post(C + "/fault", fault)
     r.add_post(C + "/limits", limits)
@@ -419,6 +421,22 @@ async def gateway_invalidate(request: web.Request) -> web.Response:
     body = await _body(request)
     count = await emulator_of(request).invalidate_session(bool(body.get("resumable", False)))
     return json_response({"sessions": count})
+
+
+@handles_errors
+async def gateway_close(request: web.Request) -> web.Response:
+    """``{"code": 4000}``: close the bot's socket with a close code."""
+    body = await _body(request)
+    count = await emulator_of(request).close_connection(int(body.get("code", 4000)))
+    return json_response({"connections": count})
+
+
+@handles_errors
+async def remove_bot(request: web.Request) -> web.Response:
+    """Kick the bot from the guild."""
+    emu = emulator_of(request)
+    await emu.remove_bot(_guild(emu, request.match_info["guild_id"]))
+    return json_response({"ok": True})
 
 
 @handles_errors

@@ -241,6 +241,12 @@ class Emulator(Readback):
         data = self.world.channel_json(channel)
         await self.gateway.dispatch("CHANNEL_DELETE", data, guild_id=channel.guild_id, intent=1)
 
+    async def remove_bot(self, guild: Guild) -> None:
+        """Kick the bot from ``guild``: GUILD_DELETE, then 403 Missing Access (50001)."""
+        guild.bot_removed = True
+        guild.members.pop(self.bot.id, None)
+        await self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
+
     def close_dms(self, user: User, closed: bool = True) -> None:
         """Make sends to ``user``'s DM channel fail with 403 (50007), as when DMs are off."""
         if closed:
@@ -426,6 +432,10 @@ class Emulator(Readback):
     async def drop_connection(self) -> int:
         """Cut the bot's gateway socket(s) abruptly; the bot should RESUME."""
         return await self.gateway.drop()
+
+    async def close_connection(self, code: int = 4000) -> int:
+        """Close the bot's socket(s) with a close code (4000 resumes; 4004 is fatal)."""
+        return await self.gateway.close_with(code)
 
     async def request_reconnect(self) -> int:
         """Send op 7 RECONNECT; the bot should RESUME."""

@@ -175,7 +175,9 @@ class Gateway:
         session.conn = conn
         conn.session = session
         self._note("identify", session_id=session.id, intents=session.intents, shard=shard)
-        guilds = [g for g in self.emu.world.guilds.values() if session.wants(g.id)]
+        guilds = [
+            g for g in self.emu.world.guilds.values() if session.wants(g.id) and not g.bot_removed
+        ]
         ready: Json = {
             "v": 10,
             "user": {**self.emu.bot.to_json(), "verified": True, "mfa_enabled": False, "flags": 0},
@@ -278,6 +280,14 @@ class Gateway:
             if transport is not None:
                 transport.abort()
         self._note("drop", connections=len(conns))
+        return len(conns)
+
+    async def close_with(self, code: int) -> int:
+        """Close every bot connection with a close frame carrying ``code`` (e.g. 4000)."""
+        conns = self._live_conns()
+        for conn in conns:
+            await conn.ws.close(code=code, message=b"closed by the emulator")
+        self._note("close_sent", code=code, connections=len(conns))
         return len(conns)
 
     async def request_reconnect(self) -> int:

@@ -88,6 +88,8 @@ class Injector:
             payload["app_permissions"] = str(world.permissions_in(channel, emu.bot.id))
             return payload
         guild = world.guilds[channel.guild_id]
+        if guild.bot_removed:
+            raise InjectionError(f"the bot is not in guild {guild.id} any more")
         if user.id not in guild.members:
             raise InjectionError(f"user {user.id} is not a member of guild {guild.id}")
         member = world.member_json(guild, user.id)

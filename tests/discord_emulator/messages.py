@@ -253,6 +253,9 @@ class MessageStore:
 
     async def _dispatch(self, event: str, channel: Channel, payload: Json) -> None:
         guild_id = channel.guild_id
+        guild = self.emu.world.guilds.get(guild_id or 0)
+        if guild is not None and guild.bot_removed:
+            return
         intent = Intent.DIRECT_MESSAGES if guild_id is None else Intent.GUILD_MESSAGES
         bot_id = self.emu.bot.id
 

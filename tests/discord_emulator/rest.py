@@ -144,9 +144,7 @@ async def get_application(request: web.Request) -> web.Response:
 async def get_guild(request: web.Request) -> web.Response:
     """``GET /guilds/{id}``."""
     emu = emulator_of(request)
-    guild = emu.world.guilds.get(snowflake_param(request, "guild_id"))
-    if guild is None:
-        raise ApiError(404, 10004, "Unknown Guild")
+    guild = guild_or_404(request)
     data = emu.world.guild_create_json(guild)
     for key in ("members", "channels", "threads", "voice_states", "presences"):
         data.pop(key)
@@ -158,6 +156,8 @@ def guild_or_404(request: web.Request) -> Guild:
     guild = emulator_of(request).world.guilds.get(snowflake_param(request, "guild_id"))
     if guild is None:
         raise ApiError(404, 10004, "Unknown Guild")
+    if guild.bot_removed:
+        raise ApiError(403, 50001, "Missing Access")
     return guild
 
 
@@ -184,9 +184,7 @@ async def list_channels(request: web.Request) -> web.Response:
 async def get_member(request: web.Request) -> web.Response:
     """``GET /guilds/{id}/members/{user_id}``."""
     emu = emulator_of(request)
-    guild = emu.world.guilds.get(snowflake_param(request, "guild_id"))
-    if guild is None:
-        raise ApiError(404, 10004, "Unknown Guild")
+    guild = guild_or_404(request)
     user_id = snowflake_param(request, "user_id")
     if user_id not in guild.members:
         raise ApiError(404, 10007, "Unknown Member")
@@ -203,6 +201,9 @@ def channel_or_404(request: web.Request) -> Channel:
     parent = emu.world.channels.get(channel.parent_id or 0) if channel else None
     if channel is None or channel.deleted or (parent is not None and parent.deleted):
         raise ApiError(404, 10003, "Unknown Channel")
+    guild = emu.world.guilds.get(channel.guild_id or 0)
+    if guild is not None and guild.bot_removed:
+        raise ApiError(403, 50001, "Missing Access")
     return channel
 
 

@@ -437,6 +437,25 @@ async def test_resumable_invalid_session_resumes(emu: Emulator, place: Place, bo
     assert emu.gateway.count("identify") == 1
 
 
+async def test_a_close_code_4000_resumes(emu: Emulator, place: Place, bot: TinyBot) -> None:
+    assert await emu.close_connection(4000) == 1
+    await emu.wait_for_gateway("resumed", 1, WAIT)
+    assert emu.gateway.count("identify") == 1
+
+
+async def test_a_bot_removed_from_a_guild_loses_access(
+    emu: Emulator, place: Place, bot: TinyBot
+) -> None:
+    channel = _text_channel(bot, place.channel)
+    await emu.remove_bot(place.guild)
+    await eventually(lambda: bot.get_guild(place.guild.id) is None)
+    with pytest.raises(discord.Forbidden) as info:
+        await channel.send("still here?")
+    assert info.value.code == 50001
+    with pytest.raises(InjectionError, match="not in guild"):
+        await emu.slash("echo", user=place.alice, channel=place.channel, options={"text": "x"})
+
+
 # REST behaviour ---------------------------------------------------------------------------
 
 
@@ -737,12 +756,16 @@ async def test_http_control_api_covers_faults_and_read_back(
         await emu.wait_for_gateway("identify", 2, WAIT)
         kinds = [e["kind"] for e in await control.gateway_events()]
         assert kinds.count("resume") == 2 and kinds.count("identify") == 2
+        assert await control.close_connection(4000) == 1
+        await emu.wait_for_gateway("resumed", 3, WAIT)
 
         await eventually(lambda: bot.get_channel(place.channel.id) is not None)
         cached = _text_channel(bot, place.channel)
         await control.delete_channel(channel_id)
         with pytest.raises(discord.NotFound):
             await cached.send("gone")
+        await control.remove_bot(str(place.guild.id))
+        await eventually(lambda: bot.get_guild(place.guild.id) is None)
         stats = await control.stats()
         assert stats["invalid_requests"] == 2 and stats["unknown"] == 0
         with pytest.raises(EmulatorError, match="400"):
