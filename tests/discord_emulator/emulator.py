@@ -34,7 +34,6 @@ class Emulator(Readback):
     def __init__(
         self,
         *,
-        host: str = "127.0.0.1",
         port: int = 0,
         heartbeat_interval_ms: int = 41_250,
         ack_deadline: float | None = 3.0,
@@ -42,7 +41,8 @@ class Emulator(Readback):
         bot_name: str = "flashtutor",
         nonce_window: float = 300.0,
     ) -> None:
-        self.host = host
+        # Loopback only: tests must never listen on a network interface.
+        self.host = "127.0.0.1"
         self.port = port
         self.ack_deadline = ack_deadline
         self.token = token
@@ -64,7 +64,7 @@ class Emulator(Readback):
         self.closed_dms: set[int] = set()
         self.recommended_shards = 1
         self.privileged_intents_allowed = True
-        self.owner_id: int | None = None
+        self.app_owner = self.create_user("app-owner", "App Owner")
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
 

@@ -121,7 +121,7 @@ async def get_gateway_bot(request: web.Request) -> web.Response:
 async def get_application(request: web.Request) -> web.Response:
     """``GET /applications/@me``."""
     emu = emulator_of(request)
-    owner = emu.world.users[emu.owner_id] if emu.owner_id else emu.bot
+    owner = emu.app_owner
     return json_response(
         {
             "id": str(emu.application_id),
