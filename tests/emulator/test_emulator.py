@@ -541,6 +541,9 @@ async def test_typing_and_threads(emu: Emulator, place: Place, bot: TinyBot) -> 
     await eventually(lambda: any(m.id == said.id for m in bot.seen))
     seen = next(m for m in bot.seen if m.id == said.id)
     assert seen.content.endswith("hint please") and seen.channel.id == thread.id
+    record = await emu.slash("echo", user=place.alice, channel=stored, options={"text": "t"})
+    reply = await emu.wait_for_original(record, timeout=WAIT)
+    assert reply.channel_id == thread.id and reply.content == "echo: t"
 
 
 async def test_content_is_hidden_without_the_message_content_intent(
