@@ -287,6 +287,10 @@ class EmulatorClient:
         body = {"count": count, "route": route, "status": status, "code": code, "message": message}
         await self._call("POST", "/fault", body)
 
+    async def lose_responses(self, count: int = 1, route: str | None = None) -> None:
+        """Carry out the next matching requests but cut the connection before answering."""
+        await self._call("POST", "/lose-responses", {"count": count, "route": route})
+
     async def set_rate_limits(
         self,
         global_per_second: float | None = 50.0,

@@ -56,6 +56,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post(C + "/guilds/{guild_id}/remove-bot", remove_bot)
     r.add_post(C + "/ratelimit", rate_limit)
     r.add_post(C + "/fault", fault)
+    r.add_post(C + "/lose-responses", lose_responses)
     r.add_post(C + "/limits", limits)
 
 
@@ -463,6 +464,14 @@ async def fault(request: web.Request) -> web.Response:
         int(body.get("code", 0)),
         str(body.get("message", "injected fault")),
     )
+    return json_response({"ok": True})
+
+
+@handles_errors
+async def lose_responses(request: web.Request) -> web.Response:
+    """``{"count", "route"?}``: do the next matching requests but never answer them."""
+    body = await _body(request)
+    emulator_of(request).lose_responses(int(body.get("count", 1)), body.get("route"))
     return json_response({"ok": True})
 
 

@@ -404,6 +404,11 @@ class Emulator(Readback):
         """The next ``count`` requests matching ``route`` fail with a Discord error body."""
         self.limits.add_fault(count, route, status, code, message)
 
+    def lose_responses(self, count: int = 1, route: str | None = None) -> None:
+        """Carry out the next ``count`` matching requests but cut the connection before the
+        response (the bot sees a connection error; the message exists anyway)."""
+        self.limits.add_lost_response(count, route)
+
     def set_rate_limits(
         self,
         global_per_second: float | None = 50.0,

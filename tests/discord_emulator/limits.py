@@ -26,6 +26,7 @@ ROUTE_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
 }
 # Every other bot route: Discord gives each one some bucket; this one is generous.
 DEFAULT_ROUTE_LIMIT = (50, 1.0)
+LOSE_RESPONSE = 0  # a Fault status meaning "do it, then drop the connection"
 MAJOR_PARAMS = ("channel_id", "guild_id", "webhook_id", "token")
 
 
@@ -37,6 +38,7 @@ class Decision:
     body: Json | None = None
     headers: dict[str, str] = field(default_factory=dict)
     rate_limited: bool = False
+    lose_response: bool = False
 
 
 @dataclass
@@ -96,6 +98,10 @@ class Limits:
             Fault(_compile(route), count, status, {"message": message, "code": code}, {})
         )
 
+    def add_lost_response(self, count: int, route: str | None) -> None:
+        """Process the next ``count`` matching requests, then cut the connection unanswered."""
+        self.faults.append(Fault(_compile(route), count, LOSE_RESPONSE, {}, {}))
+
     def decide(
         self, method: str, path: str, template: str, params: dict[str, str], exempt_global: bool
     ) -> Decision:
@@ -104,6 +110,8 @@ class Limits:
         for fault in self.faults:
             if fault.remaining > 0 and fault.pattern.search(line):
                 fault.remaining -= 1
+                if fault.status == LOSE_RESPONSE:
+                    return Decision(lose_response=True)
                 limited = fault.status == 429
                 if limited:
                     self.counts["fault"] += 1

@@ -50,6 +50,14 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response = await handler(request)
     except ApiError as exc:
         response = exc.response()
+    if decision.lose_response:
+        # The work is done but the client never hears back, as when a connection dies
+        # mid-response: the case nonce + enforce_nonce exists for.
+        record.status = 0
+        if request.transport is not None:
+            request.transport.abort()
+        emu.notify()
+        return response
     response.headers["Via"] = "1.1 google"
     response.headers.update(decision.headers)
     record.status = response.status

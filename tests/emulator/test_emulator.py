@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -484,6 +485,19 @@ async def test_nonce_with_enforce_nonce_does_not_duplicate(
     other = await channel.send("daily quiz", nonce="push-2")
     assert first.id == again.id != other.id
     assert len(emu.channel_messages(place.channel)) == 2
+
+
+async def test_a_lost_response_then_a_retry_with_the_same_nonce_sends_once(
+    emu: Emulator, place: Place, bot: TinyBot
+) -> None:
+    channel = _text_channel(bot, place.channel)
+    emu.lose_responses(1, r"^POST /channels/\d+/messages$")
+    with pytest.raises((aiohttp.ClientError, OSError)):
+        await channel.send("daily quiz", nonce="push-7")
+    [stored] = emu.channel_messages(place.channel)
+    retried = await channel.send("daily quiz", nonce="push-7")
+    assert retried.id == stored.id
+    assert len(emu.channel_messages(place.channel)) == 1
 
 
 async def test_dm_channel_is_created_and_used(emu: Emulator, place: Place, bot: TinyBot) -> None:
