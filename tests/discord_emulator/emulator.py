@@ -94,6 +94,7 @@ class Emulator(Readback):
 
     async def stop(self) -> None:
         """Close sockets and stop serving."""
+        self.release_connections()  # a held handler would otherwise stall the shutdown
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -56,6 +56,28 @@ def _infer_type(value: Any) -> int:
     return STRING
 
 
+def _check_limits(name: str, value: Any, kind: int, spec: Json) -> None:
+    """What Discord's client enforces before sending: choices, ranges, lengths, types."""
+    if spec.get("choices") and value not in [c["value"] for c in spec["choices"]]:
+        raise InjectionError(f"{value!r} is not one of the choices of option {name!r}")
+    if kind in (INTEGER, NUMBER):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InjectionError(f"option {name!r} needs a number, not {value!r}")
+        if kind == INTEGER and not isinstance(value, int):
+            raise InjectionError(f"option {name!r} needs an integer, not {value!r}")
+        low, high = spec.get("min_value"), spec.get("max_value")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InjectionError(f"option {name!r} must be within [{low}, {high}], not {value}")
+    if kind == STRING:
+        if not isinstance(value, str):
+            raise InjectionError(f"option {name!r} needs a string, not {value!r}")
+        low, high = spec.get("min_length", 0), spec.get("max_length", 6000)
+        if not low <= len(value) <= high:
+            raise InjectionError(f"option {name!r} must be {low}-{high} characters long")
+    if kind == BOOLEAN and not isinstance(value, bool):
+        raise InjectionError(f"option {name!r} needs true or false, not {value!r}")
+
+
 class Injector:
     """Creates interactions and user messages and dispatches them over the gateway."""
 
@@ -238,8 +260,8 @@ class Injector:
             option["focused"] = True
             option["value"] = str(value)
             return option
-        if spec and spec.get("choices") and value not in [c["value"] for c in spec["choices"]]:
-            raise InjectionError(f"{value!r} is not one of the choices of option {name!r}")
+        if spec:
+            _check_limits(name, value, kind, spec)
         world = self.emu.world
         if kind == ATTACHMENT:
             attachment = value if isinstance(value, dict) else self.emu.upload(value)

@@ -137,6 +137,12 @@ class TinyBot(commands.Bot):
             except discord.NotFound as exc:
                 self.late_error = exc.code
 
+        @tree.command(description="Draw cards")
+        async def draw(
+            interaction: discord.Interaction, count: app_commands.Range[int, 1, 20]
+        ) -> None:
+            await interaction.response.send_message(f"drew {count}")
+
         @tree.command(description="For server managers")
         @app_commands.default_permissions(manage_guild=True)
         async def manage(interaction: discord.Interaction) -> None:
@@ -245,6 +251,12 @@ async def test_unsynced_or_malformed_commands_cannot_be_injected(
         await emu.slash(
             "echo", user=place.alice, channel=place.channel, options={"text": "a", "x": 1}
         )
+    with pytest.raises(InjectionError, match=r"within \[1, 20\]"):
+        await emu.slash("draw", user=place.alice, channel=place.channel, options={"count": 21})
+    with pytest.raises(InjectionError, match="needs a string"):
+        await emu.slash("echo", user=place.alice, channel=place.channel, options={"text": 5})
+    record = await emu.slash("draw", user=place.alice, channel=place.channel, options={"count": 20})
+    assert (await emu.wait_for_original(record, timeout=WAIT)).content == "drew 20"
 
 
 async def test_subcommand_attachment_is_downloaded_and_deferred_reply_filled(
