@@ -57,3 +57,25 @@ bench: $(MODELS_STAMP)
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache
+
+# --- the container image (slow: compiles llama.cpp; not part of `make test`) ---------------
+ENGINE ?= podman
+IMAGE ?= localhost/flashtutor
+# Here: a local Debian bookworm + Python 3.11 base (no registry is reachable); elsewhere the
+# Dockerfile's default, the official python:3.11-slim image.
+CONTAINER_BASE_TOOL := ../shared/tools/container-base.sh
+IMAGE_BASE ?= $(if $(wildcard $(CONTAINER_BASE_TOOL)),$(shell $(CONTAINER_BASE_TOOL)),python:3.11-slim-bookworm)
+# A CPU torch wheel on this disk stands in for the PyTorch index when that is unreachable.
+TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-2.13.0+cpu-*.whl))
+# podman: the docker image format keeps HEALTHCHECK (OCI drops it); the host CA bundle lets
+# pip inside the build through a TLS-inspecting proxy.
+IMAGE_BUILD_FLAGS ?= $(if $(filter podman,$(ENGINE)),--format docker --network host \
+  -v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
+
+image:
+	$(if $(TORCH_WHEEL),cp -u $(TORCH_WHEEL) docker/wheels/)
+	$(ENGINE) build $(IMAGE_BUILD_FLAGS) --build-arg BASE=$(IMAGE_BASE) \
+	  -f docker/Dockerfile -t $(IMAGE) .
+
+image-test: image
+	ENGINE=$(ENGINE) docker/image-test.sh $(IMAGE)
