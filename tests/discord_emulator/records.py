@@ -237,10 +237,12 @@ class RequestRecord:
     route: str
     rate_limited: bool = False
     unknown: bool = False
+    error: str | None = None
 
     def to_json(self, t0: float) -> Json:
         """Serialise for the control API."""
         return {
+            "error": self.error,
             "t": self.t - t0,
             "method": self.method,
             "path": self.path,

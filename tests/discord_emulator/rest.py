@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +17,7 @@ from .world import Channel, ChannelType, Guild, Perm
 Json = dict[str, Any]
 API = "/api/v10"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_log = logging.getLogger(__name__)
 
 
 @web.middleware
@@ -50,6 +52,14 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response = await handler(request)
     except ApiError as exc:
         response = exc.response()
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        # An emulator bug must not look like a Discord outage: discord.py would retry a 500
+        # for half a minute. A 400 surfaces at once, and the record keeps the cause.
+        _log.exception("emulator error on %s %s", request.method, path)
+        record.error = repr(exc)
+        response = ApiError(400, 0, f"emulator error: {exc!r}").response()
     if decision.lose_response:
         # The work is done but the client never hears back, as when a connection dies
         # mid-response: the case nonce + enforce_nonce exists for.
@@ -256,7 +266,8 @@ async def create_dm(request: web.Request) -> web.Response:
     """``POST /users/@me/channels``: open (or reuse) the DM channel with a user."""
     emu = emulator_of(request)
     body, _ = await read_body(request)
-    user = emu.world.users.get(int(body.get("recipient_id", 0)))
+    raw = str(body.get("recipient_id", ""))
+    user = emu.world.users.get(int(raw)) if raw.isdigit() else None
     if user is None:
         raise ApiError(400, 50033, "Invalid Recipient(s)")
     return json_response(emu.world.channel_json(emu.dm_channel(user)))

@@ -15,3 +15,5 @@ async def emu() -> AsyncIterator[Emulator]:
     async with Emulator(heartbeat_interval_ms=1_000) as emulator:
         with emulator.patch_discord():
             yield emulator
+        # A request the emulator itself failed on is a bug here, not a Discord behaviour.
+        assert [r for r in emulator.requests if r.error] == []
