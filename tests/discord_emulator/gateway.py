@@ -128,7 +128,12 @@ class Gateway:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
                     continue
-                await self._on_frame(conn, json.loads(msg.data))
+                try:
+                    await self._on_frame(conn, json.loads(msg.data))
+                except Exception as exc:
+                    # Keep the socket: an emulator bug must not look like a gateway outage.
+                    _log.exception("gateway frame handling failed")
+                    self._note("error", error=repr(exc))
         finally:
             self.connections.remove(conn)
             if conn.session is not None and conn.session.conn is conn:

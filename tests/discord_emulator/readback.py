@@ -179,7 +179,8 @@ class Readback:
             "rate_limited": sum(1 for r in self.requests if r.rate_limited),
             "rate_limited_by": dict(self.limits.counts),
             "unknown": len(self.unknown_requests()),
-            "emulator_errors": sum(1 for r in self.requests if r.error),
+            "emulator_errors": sum(1 for r in self.requests if r.error)
+            + self.gateway.count("error"),
             # Discord bans a bot's IP for a while after 10,000 of these in 10 minutes.
             "invalid_requests": sum(1 for r in self.requests if r.status in (401, 403, 429)),
             "identify": self.gateway.count("identify"),
