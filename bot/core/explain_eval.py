@@ -1,0 +1,162 @@
+"""How often explanations fall back: wrong and partial answers for the seed deck, replayed.
+
+`measure_fallback_rate` runs the explainer over a fixed set of plausible student answers
+(one partial, one wrong per seed card) and counts how often the grounding check rejected the
+model's text. The answers are data here so the figure is reproducible run to run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.core.cards import Card, normalize_question
+from bot.core.explainer import Explainer, ExplainResult
+
+if TYPE_CHECKING:
+    from bot.core.grading import Grade
+
+# Seed-deck question (its first words, folded) -> (a partial answer, a wrong answer).
+SEED_ANSWERS: dict[str, tuple[str, str]] = {
+    "what is tokenization": (
+        "Tokenization splits text into smaller pieces.",
+        "Tokenization is encrypting text so that nobody can read it.",
+    ),
+    "how do token embeddings assist": (
+        "They turn each token into a vector.",
+        "Token embeddings compress the text into a zip file to save memory.",
+    ),
+    "why can't a pretrained language model": (
+        "Because the model was trained with that tokenizer.",
+        "It can: tokenizers are interchangeable, so you can swap them freely.",
+    ),
+    "how do contextualized word embeddings differ": (
+        "Contextual embeddings depend on the sentence.",
+        "Contextual embeddings are the same in every sentence, static ones change.",
+    ),
+    "how is the deberta model used": (
+        "DeBERTa turns tokens into embeddings.",
+        "DeBERTa is a tokenizer that splits words into characters.",
+    ),
+    "how do we generate contextualized embeddings": (
+        "You load a model and pass the text to it.",
+        "You train DeBERTa from scratch on your sentence and read the loss.",
+    ),
+    "what is the primary purpose of text embeddings": (
+        "They represent a sentence as a vector.",
+        "They give one vector per character so documents get longer.",
+    ),
+    "how does the embedding model convert": (
+        "It turns the text into a vector.",
+        "It looks each word up in a dictionary and returns its definition.",
+    ),
+    "how can you generate a text embedding using the averaging": (
+        "You take the token embeddings.",
+        "You use the embedding of the last token only.",
+    ),
+    "why do specialized text embedding models": (
+        "Because they are trained for it.",
+        "Averaging is always better than specialized models.",
+    ),
+    "how do you create a text embedding using the": (
+        "You load a SentenceTransformer model.",
+        "You call tokenizer.decode on the text.",
+    ),
+    "what does the `shape` attribute": (
+        "It tells you the size.",
+        "It shows the geometric shape of the word, like a circle.",
+    ),
+    "what are word embeddings": (
+        "They are vectors for words.",
+        "Word embeddings are one-hot vectors with a single 1.",
+    ),
+    "how does the word2vec algorithm": (
+        "It uses skip-gram.",
+        "word2vec counts how often words appear in documents.",
+    ),
+    "what is skip-gram": (
+        "It predicts context words.",
+        "Skip-gram skips every second word in the text to make it shorter.",
+    ),
+    "what is negative sampling": (
+        "It adds negative examples.",
+        "Negative sampling removes words with negative sentiment from the corpus.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainRecord:
+    """One replayed explanation: what went in, what streamed, what was kept."""
+
+    card: Card
+    kind: str
+    answer: str
+    grade: Grade
+    draft: str
+    result: ExplainResult
+    ttft_s: float
+    total_s: float
+
+
+def seed_cases(cards: Sequence[Card]) -> list[tuple[Card, str, str]]:
+    """(card, kind, answer) for every card with canned answers (kind: partial or wrong)."""
+    cases: list[tuple[Card, str, str]] = []
+    for card in cards:
+        q = normalize_question(card.question)
+        for prefix, (partial, wrong) in SEED_ANSWERS.items():
+            if q.startswith(prefix):
+                cases += [(card, "partial", partial), (card, "wrong", wrong)]
+                break
+    return cases
+
+
+async def replay(
+    explainer: Explainer,
+    cases: Sequence[tuple[Card, str, str]],
+    grade: Callable[[Card, str], Grade],
+) -> list[ExplainRecord]:
+    """Explain every case in order, timing the stream."""
+    records: list[ExplainRecord] = []
+    for card, kind, answer in cases:
+        g = grade(card, answer)
+        draft: list[str] = []
+        first: float | None = None
+        result: ExplainResult | None = None
+        start = time.perf_counter()
+        async for chunk in explainer.explain(card, answer, g):
+            if isinstance(chunk, ExplainResult):
+                result = chunk
+            else:
+                first = time.perf_counter() - start if first is None else first
+                draft.append(chunk)
+        total = time.perf_counter() - start
+        assert result is not None  # explain always ends with a result
+        ttft = total if first is None else first
+        records.append(ExplainRecord(card, kind, answer, g, "".join(draft), result, ttft, total))
+    return records
+
+
+def summarize(records: Sequence[ExplainRecord]) -> dict[str, Any]:
+    """Fallback rate and dropped-sentence counts of replayed explanations."""
+    n = len(records)
+    ungrounded = sum(r.result.reason == "ungrounded" for r in records)
+    other = sum(r.result.fallback and r.result.reason != "ungrounded" for r in records)
+    dropped = sum(len(r.result.dropped) for r in records)
+    return {
+        "cases": n,
+        "fallback_rate": round(ungrounded / n, 4) if n else 0.0,
+        "grounding_fallbacks": ungrounded,
+        "other_fallbacks": other,
+        "dropped_sentences": dropped,
+        "mean_ttft_s": round(sum(r.ttft_s for r in records) / n, 3) if n else 0.0,
+    }
+
+
+async def measure_fallback_rate(
+    explainer: Explainer, cards: Sequence[Card], grade: Callable[[Card, str], Grade]
+) -> dict[str, Any]:
+    """Replay the seed answers for `cards` and report how often the grounding check fell back."""
+    return summarize(await replay(explainer, seed_cases(cards), grade))
