@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,9 +186,30 @@ async def start_bot(
     return services, runner
 
 
+@pytest.fixture(scope="session")
+def indexed_data(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
+    """A data directory with knowledge/ already indexed; modules copy it (embedding is slow)."""
+    data_dir = tmp_path_factory.mktemp("indexed-data") / "data"
+    services = Services(Settings(_env_file=None, data_dir=data_dir, llm_model="none"))  # type: ignore[call-arg]
+    services.embedder = embedder
+    services.ingest()
+    services.close()
+    return data_dir
+
+
+def fresh_data_dir(tmp_path_factory: pytest.TempPathFactory, indexed: Path) -> Path:
+    """A private copy of the indexed data directory."""
+    target = tmp_path_factory.mktemp("bot-data") / "data"
+    shutil.copytree(indexed, target)
+    return target
+
+
 @pytest.fixture(scope="module")
 async def world(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Any, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: Any,
+    indexed_data: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Bot]:
     """An emulator with one server (alice, bob, and an admin) and a connected bot.
 
@@ -201,7 +223,7 @@ async def world(
         await emu.add_member(guild, alice)
         await emu.add_member(guild, bob)
         await emu.add_member(guild, admin, manage_guild=True)
-        data_dir = tmp_path_factory.mktemp("bot-data")
+        data_dir = fresh_data_dir(tmp_path_factory, indexed_data)
         services, runner = await start_bot(emu, data_dir, embedder, **overrides)
         bot = Bot(emu, services, runner, guild, channel, alice, bob, admin)
         try:

@@ -63,3 +63,138 @@ async def test_whole_quiz(world: Bot) -> None:
     assert button(second, "ans").split(":")[2] != button(question, "ans").split(":")[2]
     assert_no_pings(emu)
     assert_all_acknowledged(emu)
+
+
+def _state(custom_id: str) -> dict[str, str]:
+    _, action, card, owner, session, hints, public = custom_id.split(":")
+    return {
+        "action": action,
+        "card": card,
+        "owner": owner,
+        "session": session,
+        "hints": hints,
+        "public": public,
+    }
+
+
+async def test_hints_then_answer_caps_the_score(world: Bot) -> None:
+    emu = world.emu
+    cmd = await world.slash("quiz", topic="embeddings")
+    question = await world.reply(cmd, predicate=not_loading)
+    card = world.services.tutor.card(_state(button(question, "ans"))["card"])
+
+    first = await world.click(question, "hint")
+    await emu.wait_for_response(first, timeout=WAIT)
+    assert first.response is not None and first.response.type == 7  # edited in place
+    assert _state(button(question, "ans"))["hints"] == "1"
+    assert "Hints" in embed_text(question)
+    second = await world.click(question, "hint")
+    await emu.wait_for_response(second, timeout=WAIT)
+    assert _state(button(question, "hint"))["hints"] == "2"
+    hint_field = next(f for f in question.embeds[0]["fields"] if f["name"] == "Hints")
+    assert hint_field["value"].count("💡") == 2
+
+    opened = await world.click(question, "ans")
+    await emu.wait_for_response(opened, timeout=WAIT)
+    submitted = await emu.submit_modal(opened, {"Your answer": card.answer[:3900]})
+    result = await world.reply(submitted, predicate=not_loading)
+    text = embed_text(result)
+    assert "hints used: 2" in text
+    score = int(text.split("%")[0].split()[-1])
+    assert score <= 50, "two hints leave at most half the score on offer"
+
+
+async def test_skip_records_and_reveals(world: Bot) -> None:
+    emu = world.emu
+    cmd = await world.slash("quiz", topic="subword tokenization")
+    question = await world.reply(cmd, predicate=not_loading)
+    card_id = _state(button(question, "skip"))["card"]
+    card = world.services.tutor.card(card_id)
+
+    skip = await world.click(question, "skip")
+    await emu.wait_for_response(skip, timeout=WAIT)
+    assert question.embeds[0]["title"].startswith("Skipped")
+    assert card.answer.strip()[:40] in embed_text(question).replace("\u200b", "")
+    assert [_state(i)["action"] for i in question.custom_ids()] == ["next"]
+    assert card_id in world.services.store.seen_card_ids(str(world.alice.id))
+
+
+async def test_public_quiz_each_person_answers_privately(world: Bot) -> None:
+    emu = world.emu
+    cmd = await world.slash("quiz", topic="embedding", public=True)
+    question = await world.reply(cmd, predicate=not_loading)
+    assert not question.ephemeral
+    assert _state(button(question, "ans"))["public"] == "1"
+
+    opened = await world.click(question, "ans", user=world.bob)
+    await emu.wait_for_response(opened, timeout=WAIT)
+    assert opened.modal is not None
+    submitted = await emu.submit_modal(
+        opened, {"Your answer": "vectors that place similar words close together"}
+    )
+    result = await world.reply(submitted, predicate=not_loading)
+    assert result.ephemeral
+    assert _state(button(result, "exp"))["owner"] == str(world.bob.id)
+    card_id = _state(button(question, "ans"))["card"]
+    assert card_id in world.services.store.seen_card_ids(str(world.bob.id))
+
+    hint = await world.click(question, "hint", user=world.bob)  # bob's hint is his alone
+    hint_reply = await emu.wait_for_original(hint, timeout=WAIT)
+    assert hint_reply.ephemeral and "Hints" in embed_text(hint_reply)
+    assert "Hints" not in embed_text(question)
+
+
+async def test_someone_elses_buttons_are_refused(world: Bot) -> None:
+    emu = world.emu
+    cmd = await world.slash("quiz", topic="tokens")
+    question = await world.reply(cmd, predicate=not_loading)
+    before = len(emu.messages.by_id)
+    refused = await world.click(question, "hint", user=world.bob)
+    await emu.wait_for_response(refused, timeout=WAIT)
+    assert refused.response is not None and refused.response.type == 4
+    assert "someone else" in (refused.response.data or {}).get("content", "")
+    assert "Hints" not in embed_text(question)
+    assert _state(button(question, "hint"))["hints"] == "0"
+    assert len(emu.messages.by_id) == before + 1  # only the refusal
+
+
+async def test_mention_spam_pings_nobody(world: Bot) -> None:
+    emu = world.emu
+    spam = (
+        f"@everyone @here <@{world.bob.id}> <@!{world.bob.id}> <@&{world.guild.id}> tokens are ids"
+    )
+    cmd = await world.slash("quiz", topic="tokens")
+    question = await world.reply(cmd, predicate=not_loading)
+    opened = await world.click(question, "ans")
+    await emu.wait_for_response(opened, timeout=WAIT)
+    submitted = await emu.submit_modal(opened, {"Your answer": spam})
+    result = await world.reply(submitted, predicate=not_loading)
+    assert result.embeds
+
+    nothing = await world.slash("quiz", topic=f"@everyone <@{world.bob.id}>"[:100])
+    reply = await world.reply(nothing, predicate=not_loading)
+    shown = embed_text(reply)
+    assert "@everyone" not in shown and f"<@{world.bob.id}>" not in shown  # defused with U+200B
+    assert_no_pings(emu)
+
+
+async def test_topic_autocomplete(world: Bot) -> None:
+    emu = world.emu
+    typed = await emu.autocomplete(
+        "quiz", user=world.alice, channel=world.channel, focused="topic", options={"topic": "tok"}
+    )
+    await emu.wait_for_response(typed, timeout=WAIT)
+    names = [c["name"] for c in typed.choices or []]
+    assert names and len(names) <= 25
+    assert all("tok" in n.lower() for n in names)
+    decks = await emu.autocomplete(
+        "quiz", user=world.alice, channel=world.channel, focused="deck", options={"deck": ""}
+    )
+    await emu.wait_for_response(decks, timeout=WAIT)
+    assert [c["value"] for c in decks.choices or []] == ["000_75fa53af5a744319"]
+
+
+async def test_every_interaction_acknowledged_in_time(world: Bot) -> None:
+    assert len(world.emu.interactions) >= 20
+    assert_all_acknowledged(world.emu)
+    assert_no_pings(world.emu)
