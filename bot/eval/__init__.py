@@ -1,0 +1,1 @@
+"""Offline evaluation of flashtutor's parts against public, human-labelled data."""
