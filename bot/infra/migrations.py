@@ -177,3 +177,27 @@ def m003_quiz_memory(conn: sqlite3.Connection) -> None:
         )
         """
     )
+
+
+@migration
+def m020_conversations(conn: sqlite3.Connection) -> None:
+    """Active tutoring conversations (DMs and threads): one per person per place.
+
+    `state` is the conversation as JSON (pending card, hints, last turns); `channel_id`
+    finds the conversation a message belongs to; `last_active` drives the idle sweep.
+    """
+    conn.execute(
+        """
+        CREATE TABLE conversations (
+            user_id TEXT NOT NULL,
+            place TEXT NOT NULL,          -- "dm", or "channel:<id>" for a thread opened there
+            channel_id TEXT NOT NULL,     -- the DM channel or the thread
+            state TEXT NOT NULL,          -- Conversation.to_dict() as JSON
+            started_at TEXT NOT NULL,
+            last_active TEXT NOT NULL,    -- UTC ISO, fixed width
+            UNIQUE (user_id, place)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX conversations_channel ON conversations (channel_id)")
+    conn.execute("CREATE INDEX conversations_idle ON conversations (last_active)")
