@@ -201,3 +201,75 @@ def m020_conversations(conn: sqlite3.Connection) -> None:
     )
     conn.execute("CREATE INDEX conversations_channel ON conversations (channel_id)")
     conn.execute("CREATE INDEX conversations_idle ON conversations (last_active)")
+
+
+@migration
+def m010_daily(conn: sqlite3.Connection) -> None:
+    """Daily pushes: subscriptions (a person's DMs or a server channel), the push ledger, notices.
+
+    The ledger's (subscription, local day) key is what makes a push happen once: its row is
+    written (status `intent`) before anything is sent and completed after. DM rows carry the
+    person's `user_id` so `forget_user` removes them; a channel subscription belongs to its
+    server, so it has none.
+    """
+    conn.execute(
+        """
+        CREATE TABLE daily_subscriptions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('dm', 'channel')),
+            user_id TEXT,                 -- dm: the person; channel: NULL
+            guild_id TEXT,                -- whose uploaded decks are visible (NULL: shipped only)
+            channel_id TEXT,              -- channel: where to post; dm: the DM channel once known
+            at TEXT NOT NULL,             -- wall-clock HH:MM
+            zone TEXT NOT NULL,           -- IANA zone name
+            topic TEXT,
+            cards INTEGER NOT NULL CHECK (cards BETWEEN 1 AND 20),
+            status TEXT NOT NULL CHECK (status IN ('active', 'off', 'paused')),
+            paused_reason TEXT,
+            next_day TEXT NOT NULL,       -- the local day whose slot is awaited (YYYY-MM-DD)
+            next_due TEXT NOT NULL,       -- that slot, UTC ISO fixed width
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((kind = 'dm') = (user_id IS NOT NULL))
+        )
+        """
+    )
+    conn.execute(
+        "CREATE UNIQUE INDEX daily_one_dm_per_user ON daily_subscriptions (user_id) "
+        "WHERE kind = 'dm'"
+    )
+    conn.execute(
+        "CREATE UNIQUE INDEX daily_one_per_channel ON daily_subscriptions (channel_id) "
+        "WHERE kind = 'channel'"
+    )
+    conn.execute("CREATE INDEX daily_due ON daily_subscriptions (status, next_due)")
+    conn.execute(
+        """
+        CREATE TABLE daily_pushes (
+            subscription_id INTEGER NOT NULL
+                REFERENCES daily_subscriptions (id) ON DELETE CASCADE,
+            local_date TEXT NOT NULL,
+            user_id TEXT,                 -- dm pushes: the person
+            guild_id TEXT,
+            card_ids TEXT NOT NULL,       -- JSON list, fixed at intent so a resend is identical
+            reasons TEXT NOT NULL,        -- JSON list, parallel to card_ids
+            session_id INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL CHECK (status IN ('intent', 'sent', 'failed')),
+            error TEXT,
+            message_ids TEXT,             -- JSON list once sent
+            intended_at TEXT NOT NULL,
+            finished_at TEXT,
+            PRIMARY KEY (subscription_id, local_date)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX daily_pushes_open ON daily_pushes (status, intended_at)")
+    conn.execute(
+        """
+        CREATE TABLE daily_notices (
+            user_id TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
