@@ -1,0 +1,126 @@
+"""The subscription store and push ledger on a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+
+from bot.core import daily
+from bot.errors import InputError
+from bot.infra.store import ProgressStore
+from bot.infra.subscriptions import SubscriptionStore
+
+pytestmark = pytest.mark.daily
+
+NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+
+
+def open_store(path: Path) -> tuple[ProgressStore, SubscriptionStore]:
+    progress = ProgressStore(path / "db.sqlite3")
+    return progress, SubscriptionStore(progress)
+
+
+def test_subscribe_push_once_and_survive_a_reopen(tmp_path: Path) -> None:
+    progress, subs = open_store(tmp_path)
+    sub = subs.subscribe_dm(
+        user_id="42",
+        guild_id=None,
+        at=time(9, 0),
+        zone="Europe/Berlin",
+        topic=" tokens ",
+        cards=3,
+        now=NOW,
+    )
+    assert (sub.next_day, sub.topic, sub.status) == (date(2026, 6, 1), "tokens", "active")
+    assert sub.next_due == datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
+    assert subs.due(NOW) == []
+    later = datetime(2026, 6, 1, 7, 0, 30, tzinfo=UTC)
+    (due,) = subs.due(later)
+    decided = daily.plan(due.next_day, later, due.at, due.tz)
+    record = subs.begin_push(due, decided, [("c1", "due"), ("c2", "new")], 5, later)
+    assert record is not None and record.status == "intent"
+    assert record.card_ids == ["c1", "c2"] and record.reasons == ["due", "new"]
+    # The same day again (a second scheduler, a replayed plan): refused, nothing to send.
+    assert subs.begin_push(due, decided, [("c3", "new")], 6, later) is None
+    assert subs.due(later) == []
+    progress.close()
+
+    # A crash before the outcome was written: the intent is still there after reopening.
+    progress, subs = open_store(tmp_path)
+    (pending,) = subs.open_pushes()
+    assert (pending.local_date, pending.card_ids, pending.session_id) == (
+        date(2026, 6, 1),
+        ["c1", "c2"],
+        5,
+    )
+    subs.finish_push(sub.id, date(2026, 6, 1), ["m1"], later)
+    assert subs.open_pushes() == []
+    assert subs.pushes(sub.id)[0].message_ids == ["m1"]
+    assert subs.previous_push(sub.id, date(2026, 6, 2)) is not None
+    assert subs.get(sub.id) is not None and subs.get(sub.id).next_day == date(2026, 6, 2)  # type: ignore[union-attr]
+    progress.close()
+
+
+def test_rescheduling_and_resuming_never_push_at_once(tmp_path: Path) -> None:
+    progress, subs = open_store(tmp_path)
+    sub = subs.subscribe_dm(
+        user_id="7", guild_id="g", at=time(9, 0), zone="UTC", topic=None, cards=5, now=NOW
+    )
+    noon = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    # Moving the time to one that already passed today waits for tomorrow.
+    moved = subs.subscribe_dm(
+        user_id="7", guild_id="g", at=time(8, 0), zone="UTC", topic=None, cards=5, now=noon
+    )
+    assert moved.id == sub.id and moved.next_day == date(2026, 6, 2)
+    assert subs.pause(sub.id, "dm_closed", noon)
+    assert subs.due(datetime(2026, 6, 9, tzinfo=UTC)) == []
+    resumed = subs.subscribe_dm(
+        user_id="7",
+        guild_id="g",
+        at=time(8, 0),
+        zone="UTC",
+        topic=None,
+        cards=5,
+        now=datetime(2026, 6, 9, 10, 0, tzinfo=UTC),
+    )
+    assert resumed.status == "active" and resumed.next_day == date(2026, 6, 10)
+    assert subs.unsubscribe_dm("7", noon) and not subs.unsubscribe_dm("7", noon)
+    with pytest.raises(InputError):
+        subs.subscribe_dm(
+            user_id="7",
+            guild_id=None,
+            at=time(8, 0),
+            zone="Mars/Base",
+            topic=None,
+            cards=5,
+            now=noon,
+        )
+    with pytest.raises(InputError):
+        subs.subscribe_dm(
+            user_id="7", guild_id=None, at=time(8, 0), zone="UTC", topic=None, cards=0, now=noon
+        )
+    progress.close()
+
+
+def test_forget_user_removes_their_subscription_pushes_and_notices(tmp_path: Path) -> None:
+    progress, subs = open_store(tmp_path)
+    mine = subs.subscribe_dm(
+        user_id="9", guild_id=None, at=time(6, 0), zone="UTC", topic=None, cards=1, now=NOW
+    )
+    channel = subs.subscribe_channel(
+        guild_id="g1", channel_id="c1", at=time(6, 0), zone="UTC", topic=None, now=NOW
+    )
+    later = datetime(2026, 6, 2, 6, 0, tzinfo=UTC)
+    for sub in subs.due(later):
+        subs.begin_push(
+            sub, daily.plan(sub.next_day, later, sub.at, sub.tz), [("c", "new")], 0, later
+        )
+    subs.add_notice("9", "your DMs are closed", later)
+    assert subs.peek_notice("9") == "your DMs are closed"
+    assert progress.forget_user("9") == 3  # subscription, its push, the notice
+    assert subs.dm_subscription("9") is None and subs.peek_notice("9") is None
+    assert subs.get(channel.id) is not None and len(subs.pushes(channel.id)) == 1
+    assert subs.get(mine.id) is None
+    progress.close()
