@@ -229,12 +229,20 @@ class Emulator(Readback):
         await self.gateway.dispatch("GUILD_MEMBER_ADD", data, guild_id=guild.id, intent=2)
         return member
 
-    def set_overwrite(
+    async def set_overwrite(
         self, channel: Channel, target: Role | User, *, allow: int = 0, deny: int = 0
     ) -> None:
-        """A permission overwrite on ``channel`` for a role or a member."""
+        """A permission overwrite on ``channel`` for a role or a member; CHANNEL_UPDATE."""
         kind = 0 if isinstance(target, Role) else 1
         channel.overwrites[target.id] = (kind, allow, deny)
+        data = self.world.channel_json(channel)
+        await self.gateway.dispatch("CHANNEL_UPDATE", data, guild_id=channel.guild_id, intent=1)
+
+    async def set_role_permissions(self, guild: Guild, role: Role, permissions: int) -> None:
+        """Change a role's permissions (``guild.id`` is @everyone); GUILD_ROLE_UPDATE."""
+        role.permissions = permissions
+        data = {"guild_id": str(guild.id), "role": role.to_json()}
+        await self.gateway.dispatch("GUILD_ROLE_UPDATE", data, guild_id=guild.id, intent=1)
 
     async def delete_channel(self, channel: Channel) -> None:
         """Delete ``channel``: REST calls to it get 404 Unknown Channel (10003)."""

@@ -22,6 +22,7 @@ from tests.discord_emulator import (
     EmulatorClient,
     Guild,
     InjectionError,
+    Perm,
     Upload,
     User,
 )
@@ -535,6 +536,20 @@ async def test_deleted_channel_gives_404_10003(emu: Emulator, place: Place, bot:
     with pytest.raises(discord.NotFound) as info:
         await channel.send("anyone?")
     assert info.value.code == 10003
+
+
+async def test_a_denied_overwrite_refuses_the_bot_and_reaches_its_cache(
+    emu: Emulator, place: Place, bot: TinyBot
+) -> None:
+    channel = _text_channel(bot, place.channel)
+    await emu.set_overwrite(place.channel, emu.bot, deny=Perm.SEND_MESSAGES)
+    await eventually(lambda: not channel.permissions_for(channel.guild.me).send_messages)
+    with pytest.raises(discord.Forbidden) as info:
+        await channel.send("may I?")
+    assert info.value.code == 50013
+    everyone = place.guild.roles[place.guild.id]
+    await emu.set_role_permissions(place.guild, everyone, Perm.EVERYONE_DEFAULT | Perm.MANAGE_GUILD)
+    await eventually(lambda: channel.guild.default_role.permissions.manage_guild)
 
 
 async def test_overlong_content_is_refused_like_discord(
