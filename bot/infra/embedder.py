@@ -45,7 +45,7 @@ BUNDLED_MODELS: dict[str, tuple[str, str, int]] = {
 def bundled_model_path(name: str) -> Path:
     """Locate a bundled model's folder inside its installed package, without importing it."""
     if name not in BUNDLED_MODELS:
-        choices = ", ".join(sorted(BUNDLED_MODELS))
+        choices = ", ".join(f"{m}, {m}-onnx" for m in sorted(BUNDLED_MODELS))
         raise ConfigError(f"unknown embedder {name!r}; choose one of: {choices}")
     package, folder, _ = BUNDLED_MODELS[name]
     spec = importlib.util.find_spec(package)
@@ -89,13 +89,96 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class OnnxEmbedder:
+    """The same bundled weights exported to ONNX and run with onnxruntime; thread-safe.
+
+    Same tokenizer, truncation (the model's max_seq_length), mean pooling over the attention
+    mask and L2 normalisation as sentence-transformers, so vectors match it to cosine > 0.9999
+    and an index or grader calibration built with either backend stays valid (`name` is the
+    bundled model's name for that reason). Without torch's per-call overhead a short query is
+    several times faster; texts are sorted by length so batches carry little padding.
+    """
+
+    def __init__(self, name: str = "minilm", *, models_dir: Path, threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from bot.infra.onnx_export import export_onnx
+
+        model_dir = bundled_model_path(name)
+        self.name = name
+        self.dim = BUNDLED_MODELS[name][2]
+        path = export_onnx(name, models_dir)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._wanted = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=_max_seq_length(model_dir))
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._lock = threading.Lock()
+        self.texts_embedded = 0
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
+        """Embed texts; an empty input gives an empty (0, dim) array."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        with self._lock:
+            for start in range(0, len(order), max(1, batch_size)):
+                chosen = order[start : start + batch_size]
+                out[chosen] = self._batch([texts[i] for i in chosen])
+            self.texts_embedded += len(texts)
+        return out
+
+    def _batch(self, texts: list[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._wanted})[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _max_seq_length(model_dir: Path) -> int:
+    import json
+
+    try:
+        config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        return int(config["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        return 256
+
+
 _shared: dict[str, Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def load_embedder(name: str = "minilm") -> Embedder:
-    """The process-wide embedder for `name`, loaded on first use."""
+ONNX_SUFFIX = "-onnx"
+"""`<model>-onnx` runs bundled `<model>` with onnxruntime (same vectors, faster small calls)."""
+
+
+def load_embedder(name: str = "minilm", *, models_dir: Path | None = None) -> Embedder:
+    """The process-wide embedder for `name`, loaded on first use.
+
+    `minilm` runs on sentence-transformers (torch); `minilm-onnx` runs the same weights with
+    onnxruntime, exported once into `models_dir` (see `bot.infra.onnx_export`).
+    """
     with _shared_lock:
-        if name not in _shared:
-            _shared[name] = SentenceTransformerEmbedder(name)
-        return _shared[name]
+        key = f"{name}@{models_dir}" if name.endswith(ONNX_SUFFIX) else name
+        if key not in _shared:
+            if name.endswith(ONNX_SUFFIX):
+                base = name.removesuffix(ONNX_SUFFIX)
+                bundled_model_path(base)  # an unknown model fails with the list of choices
+                if models_dir is None:
+                    raise ConfigError(f"embedder {name!r} needs a models directory for its export")
+                _shared[key] = OnnxEmbedder(base, models_dir=models_dir)
+            else:
+                _shared[key] = SentenceTransformerEmbedder(name)
+        return _shared[key]

@@ -1,0 +1,51 @@
+"""Grade latency for typical answers, as a person meets it.
+
+A running tutor has graded each card before, so the reference answer's vectors are cached;
+what a new answer costs is embedding the answer's sentences and words plus the features. The
+cold figure (first answer to a card since start-up) is reported beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot.bench.stats import ms, percentile, timed
+from bot.core.cards import Card
+from bot.core.grading import Grader, split_key_points
+from bot.infra.embedder import Embedder
+
+_WORDS = re.compile(r"\S+")
+
+
+def typical_answers(cards: Sequence[Card]) -> list[tuple[Card, str]]:
+    """Three answers per card, the kinds people type: one key point, a half, a wrong one."""
+    out: list[tuple[Card, str]] = []
+    for i, card in enumerate(cards):
+        points = split_key_points(card.answer) or [card.answer]
+        half = " ".join(_WORDS.findall(card.answer)[:18])
+        other = split_key_points(cards[(i + 5) % len(cards)].answer) or [card.question]
+        out += [(card, points[0]), (card, f"I think {half.lower()}"), (card, other[-1])]
+    return out
+
+
+def bench_grade(embedder: Embedder, cards: Sequence[Card], *, rounds: int = 2) -> dict[str, Any]:
+    """p50/p99 of `Grader.grade` with warm references, and p50 with cold ones."""
+    answers = typical_answers(cards)
+    warm: list[float] = []
+    cold: list[float] = []
+    for _ in range(rounds):
+        grader = Grader(embedder)  # a fresh cache each round: answers are new to it
+        for card in cards:
+            _, t = timed(grader.grade, card.question, card.answer, "no idea at all")
+            cold.append(t)
+        for card, answer in answers:
+            _, t = timed(grader.grade, card.question, card.answer, answer)
+            warm.append(t)
+    return {
+        "grade_samples": len(warm),
+        "grade_p50_ms": ms(percentile(warm, 50)),
+        "grade_p99_ms": ms(percentile(warm, 99)),
+        "grade_cold_p50_ms": ms(percentile(cold, 50)),
+    }
