@@ -81,11 +81,11 @@ class Bot:
     extra: dict[str, Any] = field(default_factory=dict)
 
     async def slash(
-        self, name: str, user: User | None = None, channel: Channel | None = None, **options: Any
+        self, command: str, user: User | None = None, channel: Channel | None = None, **options: Any
     ) -> InteractionRecord:
         """A person runs a slash command."""
         return await self.emu.slash(
-            name, user=user or self.alice, channel=channel or self.channel, options=options
+            command, user=user or self.alice, channel=channel or self.channel, options=options
         )
 
     async def reply(
