@@ -205,17 +205,21 @@ def fresh_data_dir(tmp_path_factory: pytest.TempPathFactory, indexed: Path) -> P
 
 
 @pytest.fixture(scope="module")
+def bot_overrides() -> dict[str, Any]:
+    """Settings a test module changes for its bot (override this fixture in the module)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 async def world(
     tmp_path_factory: pytest.TempPathFactory,
     embedder: Any,
     indexed_data: Path,
+    bot_overrides: dict[str, Any],
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[Bot]:
-    """An emulator with one server (alice, bob, and an admin) and a connected bot.
-
-    A test module can set `BOT_SETTINGS = {...}` to change the bot's settings.
-    """
-    overrides: dict[str, Any] = getattr(request.module, "BOT_SETTINGS", {})
+    """An emulator with one server (alice, bob, and an admin) and a connected bot."""
+    overrides = bot_overrides
     async with Emulator(heartbeat_interval_ms=2_000) as emu:
         guild = await emu.create_guild("study-hall", channels=("general", "quiz"))
         channel = emu.channel_named(guild, "general")

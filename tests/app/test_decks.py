@@ -40,7 +40,7 @@ async def upload(world: Bot, filename: str, data: bytes, user=None, channel=None
 
 
 async def test_upload_reports_broken_cards_and_keeps_the_good_ones(world: Bot) -> None:
-    cmd, reply = await upload(world, "biology.md", BIOLOGY)
+    _cmd, reply = await upload(world, "biology.md", BIOLOGY)
     text = embed_text(reply)
     assert reply.ephemeral
     assert "Deck **biology**: 2 cards ready" in text
