@@ -62,6 +62,12 @@ _STOPWORD_TEXT = """a about above after again against all also am an and any are
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _NEGATION_TEXT = "no not never none nothing nobody neither nor cannot without n't"
 _NEGATIONS = frozenset(_NEGATION_TEXT.split())
+# An answer made only of the question's words is a copy when it also means the same thing;
+# SemEval questions often spell out the options, so word overlap alone is not enough.
+_COPY_COSINE = 0.7
+_COS_AQ = FEATURES.index("cos_answer_question")
+# Words that talk about the question rather than answer it.
+_META_STEMS = frozenset({"question", "ask", "asks", "asked", "asking", "wonder"})
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n\s*[-*•]\s+|\n(?=\d+\.\s)"
@@ -272,6 +278,7 @@ class _Answer:
     negated: bool
     reasons: tuple[str, ...]
     cap: float  # the highest score the guards allow
+    repeats_question: bool = False  # no word beyond the question's (confirmed by embedding)
 
 
 def _dedupe_by_stem(tokens: Iterable[str], drop: frozenset[str]) -> tuple[str, ...]:
@@ -453,13 +460,17 @@ class Grader:
             row, coverage = self._features(ref, ans, vectors)
             score = float(self.params.probability(row[None, :])[0]) if ans.text else 0.0
             reasons = list(ans.reasons)
-            score = min(score, ans.cap)
+            cap = ans.cap
+            if ans.repeats_question and row[_COS_AQ] >= _COPY_COSINE:
+                reasons.append("the answer only repeats the question")
+                cap = min(cap, self.params.partial_at - 0.01)
+            score = min(score, cap)
             if max_score < 1.0:
                 score = min(score, max(0.0, max_score))
                 reasons.append(f"score capped at {max_score:.2f} (hints were used)")
             # Points are not credited when a guard ruled the answer out (copied question,
             # instructions to the grader).
-            creditable = ans.cap >= self.params.partial_at
+            creditable = cap >= self.params.partial_at
             covered_mask = (coverage >= self.params.cover_at) & creditable
             grades.append(
                 Grade(
@@ -487,9 +498,10 @@ def _stuffed(tokens: Sequence[str], raw: str) -> bool:
         return False
     function = sum(1 for t in tokens if t in _STOPWORDS or t in _NEGATIONS)
     content = [stem(t) for t in tokens if t not in _STOPWORDS and t not in _NEGATIONS]
-    repeated = bool(content) and len(set(content)) / len(content) < 0.6 and len(content) >= 6
+    repeated = len(content) >= 8 and len(set(content)) / len(content) < 0.4
     listy = raw.count(",") + raw.count(";") + raw.count("\n") >= max(3, len(tokens) // 3)
-    return function / len(tokens) < 0.15 or repeated or (listy and function / len(tokens) < 0.3)
+    share = function / len(tokens)
+    return share < 0.08 or repeated or (listy and share < 0.15)
 
 
 def analyse_answer(question: str, answer: str, params: GraderParams) -> _Answer:
@@ -525,9 +537,9 @@ def analyse_answer(question: str, answer: str, params: GraderParams) -> _Answer:
     content = tuple(t for t in tokens if t not in _STOPWORDS and (len(t) > 1 or t.isdigit()))
     novel = _dedupe_by_stem(content, question_stems)
     distinct = {stem(t) for t in content}
-    if distinct and len(novel) / len(distinct) < 0.34 and len(novel) <= 2:
-        reasons.append("the answer mostly repeats the question")
-        cap = min(cap, below_partial)
+    # Only a near-total copy is ruled out here: real answers often reuse the question's words
+    # ("Is X harder than Y?" "X is harder."); partial copies are left to the model's features.
+    repeats_question = len(distinct) >= 3 and not [w for w in novel if stem(w) not in _META_STEMS]
     if _stuffed(tokens, text):
         reasons.append("the answer reads like a list of keywords, not an explanation")
         cap = min(cap, below_correct)
@@ -542,4 +554,5 @@ def analyse_answer(question: str, answer: str, params: GraderParams) -> _Answer:
         negated=any(t in _NEGATIONS or t.endswith("n't") for t in tokens),
         reasons=tuple(reasons),
         cap=cap,
+        repeats_question=repeats_question,
     )

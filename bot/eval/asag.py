@@ -259,7 +259,7 @@ def mohler_profile(params: GraderParams) -> GraderParams:
 
 SEED_DECK = Path(__file__).resolve().parents[2] / "knowledge" / "000_75fa53af5a744319.txt"
 _LEAD = re.compile(
-    r"^(?:what|how|why|which|when|where|who)\s+(?:is|are|do|does|can't|cannot|can|should|would)?\s*",
+    r"^(?:what|how|why|which|when|where|who)\s+(?:is|are|does|do|can't|cannot|can|should|would)?\s*",
     re.IGNORECASE,
 )
 
