@@ -81,6 +81,16 @@ class Settings(BaseSettings):
         description="Request the privileged Message Content intent (needed for tutoring in threads).",
     )
 
+    # Daily quiz pushes.
+    daily_tick_s: float = Field(
+        30.0, ge=0, description="How often due daily quizzes are looked for; 0 turns pushing off."
+    )
+    daily_push_rate: float = Field(
+        45.0,
+        gt=0,
+        description="Requests per second daily pushes may use (Discord allows a bot about 50).",
+    )
+
     log_level: str = Field("INFO", description="Logging level.")
 
     @model_validator(mode="before")

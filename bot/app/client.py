@@ -29,7 +29,14 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.app.quiz", "bot.app.ask", "bot.app.decks", "bot.app.progress")
+EXTENSIONS = (
+    "bot.app.quiz",
+    "bot.app.ask",
+    "bot.app.decks",
+    "bot.app.progress",
+    "bot.app.daily",
+    "bot.app.chat",
+)
 """Feature extensions loaded at start, each with a `setup(bot)` function."""
 HEARTBEAT_EVERY_S = 30.0
 """How often the heartbeat file is rewritten while the gateway is connected."""

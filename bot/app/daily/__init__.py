@@ -1,0 +1,34 @@
+"""Daily quiz pushes: /daily, the scheduler that ticks, and the paced sender.
+
+`_cog` holds the commands and the loop, `_scheduler` one tick (claim, intent, send,
+outcome), `_sender` pacing and retries, `_render` how a push looks. The rules of time
+(slots, DST, catch-up) are in `bot.core.daily`; the tables in `bot.infra.subscriptions`.
+"""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+from bot.app.client import FlashtutorBot
+from bot.app.daily._cog import DailyCog, take_notice
+from bot.app.daily._scheduler import DailyScheduler, TickReport
+from bot.app.daily._sender import PacedSender, TokenBucket
+from bot.app.daily.rate import measure_push_rate
+
+__all__ = [
+    "DailyCog",
+    "DailyScheduler",
+    "PacedSender",
+    "TickReport",
+    "TokenBucket",
+    "measure_push_rate",
+    "setup",
+    "take_notice",
+]
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Register /daily and start the push loop (called by `load_extension`)."""
+    if not isinstance(bot, FlashtutorBot):
+        raise TypeError("the daily feature needs the FlashtutorBot")
+    await bot.add_cog(DailyCog(bot))

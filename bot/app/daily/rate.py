@@ -1,0 +1,130 @@
+"""How fast daily pushes go out: the paced sender against a Discord-compatible REST API.
+
+`measure_push_rate` sends one daily-quiz message (a header, a question, the quiz buttons)
+to each of `n` people the way a tick does (open the DM channel, post with a nonce) and
+reports the sustained rate and the 429s seen. Point it at the loopback emulator with its
+realistic limiter on (`python -m tests.daily.push_rate` does that); never at Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import discord
+import discord.http
+
+from bot.app.daily._render import dm_messages
+from bot.app.daily._sender import (
+    DEFAULT_IN_FLIGHT,
+    DEFAULT_RATE,
+    DeliveryError,
+    PacedSender,
+    RateLimitWatch,
+    TokenBucket,
+)
+from bot.core import daily
+from bot.core.cards import Card
+from bot.infra.subscriptions import PushRecord, Subscription
+
+_CARD = Card(
+    deck="bench",
+    title="Tokens",
+    question="What is a token, and how does a tokenizer turn text into tokens?",
+    answer="A unit of text (word, subword or character) mapped to an integer id.",
+)
+
+
+def _push(user_id: int, day: date) -> tuple[Subscription, PushRecord]:
+    sub = Subscription(
+        id=user_id % 10_000_000,
+        kind="dm",
+        user_id=str(user_id),
+        guild_id=None,
+        channel_id=None,
+        at=daily.DEFAULT_TIME,
+        zone="UTC",
+        topic=None,
+        cards=1,
+        status="active",
+        paused_reason=None,
+        next_day=day,
+        next_due=daily.slot(day, daily.DEFAULT_TIME, daily.zone("UTC")),
+    )
+    record = PushRecord(
+        subscription_id=sub.id,
+        local_date=day,
+        user_id=sub.user_id,
+        guild_id=None,
+        card_ids=[_CARD.card_id],
+        reasons=["due"],
+        session_id=1,
+        status="intent",
+        error=None,
+        message_ids=[],
+        intended_at=sub.next_due,
+        finished_at=None,
+    )
+    return sub, record
+
+
+async def measure_push_rate(
+    n: int,
+    *,
+    api_base: str,
+    user_ids: Sequence[int],
+    token: str = "bench-token",
+    rate: float = DEFAULT_RATE,
+    in_flight: int = DEFAULT_IN_FLIGHT,
+    day: date | None = None,
+) -> dict[str, Any]:
+    """Push one daily quiz to each of the first `n` of `user_ids` through `api_base`.
+
+    Returns `delivered`, `failed`, `seconds`, `msgs_per_s` (sustained, DMs delivered per
+    second), `requests`, `requests_per_s`, `rate_limited` (429 answers the client saw) and
+    `retries`.
+    """
+    if n > len(user_ids):
+        raise ValueError(f"{n} pushes need {n} user ids, got {len(user_ids)}")
+    day = day or datetime.now(UTC).date()
+    old_base = discord.http.Route.BASE
+    discord.http.Route.BASE = api_base.rstrip("/")
+    bucket = TokenBucket(rate)
+    watch = RateLimitWatch(bucket)
+    http = discord.http.HTTPClient(asyncio.get_running_loop(), http_trace=watch.trace)
+    try:
+        await http.static_login(token)
+        sender = PacedSender(http, bucket=bucket, in_flight=in_flight)
+        failed: list[str] = []
+
+        async def push(user_id: int) -> None:
+            sub, record = _push(user_id, day)
+            try:
+                channel_id = await sender.open_dm(user_id)
+                for message in dm_messages(sub, record, [_CARD], channel_id):
+                    await sender.send(message)
+            except DeliveryError as exc:
+                failed.append(str(exc))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(push(u) for u in user_ids[:n]))
+        elapsed = time.perf_counter() - started
+    finally:
+        await http.close()
+        discord.http.Route.BASE = old_base
+    delivered = n - len(failed)
+    return {
+        "pushes": n,
+        "delivered": delivered,
+        "failed": len(failed),
+        "seconds": round(elapsed, 2),
+        "msgs_per_s": round(delivered / elapsed, 1) if elapsed else 0.0,
+        "requests": sender.requests,
+        "requests_per_s": round(sender.requests / elapsed, 1) if elapsed else 0.0,
+        "rate_limited": watch.count,
+        "retries": sender.retries,
+        "pace": rate,
+    }
