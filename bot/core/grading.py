@@ -493,15 +493,27 @@ class Grader:
 
 
 def _stuffed(tokens: Sequence[str], raw: str) -> bool:
-    """A bag of keywords rather than an explanation: few function words or heavy repetition."""
+    """A bag of keywords rather than an explanation.
+
+    Real answers may be terse lists of phrases ("constant pointer to constant data, ..."),
+    so only three shapes count: words with next to no function words and no phrase breaks,
+    a comma list of single words, or the same few words repeated over and over.
+    """
     if len(tokens) < 5:
         return False
-    function = sum(1 for t in tokens if t in _STOPWORDS or t in _NEGATIONS)
-    content = [stem(t) for t in tokens if t not in _STOPWORDS and t not in _NEGATIONS]
-    repeated = len(content) >= 8 and len(set(content)) / len(content) < 0.4
-    listy = raw.count(",") + raw.count(";") + raw.count("\n") >= max(3, len(tokens) // 3)
-    share = function / len(tokens)
-    return share < 0.08 or repeated or (listy and share < 0.15)
+    share = sum(1 for t in tokens if t in _STOPWORDS or t in _NEGATIONS) / len(tokens)
+    items = [words(part) for part in re.split(r"[,;\n]+", raw)]
+    items = [item for item in items if item]
+    bag = share < 0.08 and len(items) <= 2
+    single_words = len(items) >= 5 and sum(len(i) for i in items) / len(items) <= 1.5
+    content = [t for t in tokens if t not in _STOPWORDS]
+    grams = [tuple(content[k : k + 3]) for k in range(len(content) - 2)]
+    looped = (
+        bool(grams)
+        and max(grams.count(g) for g in set(grams)) >= 3
+        and len(set(content)) < 0.5 * len(content)
+    )
+    return bag or single_words or looped
 
 
 def analyse_answer(question: str, answer: str, params: GraderParams) -> _Answer:
@@ -539,7 +551,7 @@ def analyse_answer(question: str, answer: str, params: GraderParams) -> _Answer:
     distinct = {stem(t) for t in content}
     # Only a near-total copy is ruled out here: real answers often reuse the question's words
     # ("Is X harder than Y?" "X is harder."); partial copies are left to the model's features.
-    repeats_question = len(distinct) >= 3 and not [w for w in novel if stem(w) not in _META_STEMS]
+    repeats_question = len(distinct) >= 2 and not [w for w in novel if stem(w) not in _META_STEMS]
     if _stuffed(tokens, text):
         reasons.append("the answer reads like a list of keywords, not an explanation")
         cap = min(cap, below_correct)
