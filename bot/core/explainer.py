@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.cards import Card
-from bot.core.grading import split_key_points
+from bot.core.grading import content_words, split_key_points, stem
 from bot.core.prompts import Prompts
 from bot.core.text import MentionGuard, clip, neutralize_mentions, plain, split_sentences
 from bot.errors import Busy, InputError, ModelUnavailable
@@ -107,6 +107,11 @@ def _bullets(items: Sequence[str]) -> str:
 def _untrusted(answer: str) -> str:
     # The answer is data inside <answer> tags: strip tags it carries so it cannot close them.
     return clip(_ANSWER_TAG.sub(" ", plain(answer)).strip(), MAX_ANSWER_CHARS) or "(empty)"
+
+
+def _root(word: str) -> str:
+    # Stem, then keep six letters: "contextual" and "contextualized" share a root.
+    return stem(word)[:6]
 
 
 def _clean_output(sentence: str) -> str:
@@ -228,9 +233,10 @@ class Explainer:
     ) -> tuple[list[str], list[str], list[int]]:
         """Split `text` into sentences; return (kept, dropped, index of best support per kept).
 
-        A sentence is kept when some support sentence is close enough to it, and it is not
-        closer to the `untrusted` student answer than to the card: that catches the model
-        restating a wrong answer, which plain similarity to the card would let through.
+        A sentence is kept when some support sentence is close enough to it (embedding
+        cosine), it is not closer to the `untrusted` student answer than to the card, and it
+        uses no content word that only the student's answer brought in. The last two catch
+        the model restating a wrong answer, which similarity to the card alone lets through.
         """
         sentences = [s for s in (_clean_output(x) for x in split_sentences(text)) if s]
         if not sentences or not support:
@@ -241,13 +247,20 @@ class Explainer:
         n = len(bare)
         sims = vectors[:n] @ vectors[n : n + len(support)].T
         echo = vectors[:n] @ vectors[-1] if extra else np.full(n, -1.0, dtype=np.float32)
+        card_words = {_root(w) for piece in support for w in content_words(piece)}
+        foreign = {_root(w) for w in content_words(untrusted)} - card_words
         kept: list[str] = []
         dropped: list[str] = []
         best: list[int] = []
         for i, sentence in enumerate(sentences):
             j = int(np.argmax(sims[i]))
             grounded = float(sims[i, j])
-            if grounded >= self.support_threshold and float(echo[i]) <= grounded + ECHO_MARGIN:
+            imported = foreign & {_root(w) for w in content_words(bare[i])}
+            if (
+                grounded >= self.support_threshold
+                and float(echo[i]) <= grounded + ECHO_MARGIN
+                and not imported
+            ):
                 kept.append(sentence)
                 best.append(j)
             else:

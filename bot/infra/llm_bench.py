@@ -162,3 +162,73 @@ def bench_llm(
     finally:
         service.close()
         backend.close()
+
+
+def fallback_report(settings: Settings, *, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Grounding-fallback rate of the configured model over the seed-deck answer replay.
+
+    Every seed card gets a partial and a wrong answer (bot.core.explain_eval), graded by the
+    real grader; the result has the summary plus every case for docs/QUALITY.md.
+    """
+    from bot.core.explain_eval import replay, seed_cases, summarize
+    from bot.core.grading import Grader
+    from bot.infra.llm import build_llm
+
+    if embedder is None:
+        from bot.infra.embedder import load_embedder
+
+        embedder = load_embedder(settings.embedder)
+    service = build_llm(settings)
+    if service is None:
+        return {"llm_model": "none"}
+    grader = Grader(embedder)
+    explainer = Explainer(service, embedder, Prompts.load(settings.prompts_dir))
+
+    async def run() -> dict[str, Any]:
+        await service.ready()
+        records = await replay(
+            explainer,
+            seed_cases(_seed_cards(settings)),
+            lambda card, answer: grader.grade(card.question, card.answer, answer),
+        )
+        cases = [
+            {
+                "card_id": r.card.card_id,
+                "question": r.card.question,
+                "kind": r.kind,
+                "answer": r.answer,
+                "verdict": r.grade.verdict,
+                "draft": r.draft,
+                "text": r.result.text,
+                "fallback": r.result.fallback,
+                "reason": r.result.reason,
+                "dropped": r.result.dropped,
+                "ttft_s": round(r.ttft_s, 3),
+            }
+            for r in records
+        ]
+        return {**summarize(records), "llm_model": settings.llm_model, "records": cases}
+
+    try:
+        return asyncio.run(run())
+    finally:
+        service.close()
+
+
+def main() -> None:
+    """`python -m bot.infra.llm_bench [fallback|speed] [OUT.json]`: print (and save) a report."""
+    import json
+    import sys
+
+    what = sys.argv[1] if len(sys.argv) > 1 else "speed"
+    settings = Settings()
+    report = fallback_report(settings) if what == "fallback" else bench_llm(settings)
+    text = json.dumps(report, indent=2)
+    if len(sys.argv) > 2:
+        Path(sys.argv[2]).write_text(text + "\n", "utf-8")
+    summary = {k: v for k, v in report.items() if k != "records"}
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -282,3 +282,21 @@ def test_mentions_in_cards_are_neutralised_in_fallback(embedder: Embedder) -> No
     grade = Grade(0.0, "incorrect", [], ["Ping @here"], [])
     text = fallback_text(card, grade)
     assert not LIVE_MENTION.search(text) and ZWSP in text
+
+
+def test_check_drops_sentences_that_import_words_from_the_answer(
+    cards: list[Card], embedder: Embedder
+) -> None:
+    explainer = Explainer(None, embedder, PROMPTS)
+    card = cards[1]  # token embeddings
+    wrong = "Token embeddings compress the text into a zip file to save memory."
+    blended = (
+        "Token embeddings help language models understand patterns in text by "
+        "compressing the text into a zip file."
+    )
+    grounded = "Token embeddings turn each token into a vector of numbers."
+    kept, dropped, _ = explainer.check(
+        f"{grounded} {blended}", explainer.support_sentences(card), wrong
+    )
+    assert kept == [grounded]
+    assert dropped == [blended]
