@@ -2,7 +2,8 @@
 
 The bot runs on a fake clock (`Clock`) with its push loop off (`daily_tick_s=0`), so a
 test moves time and calls `scheduler.tick(now)` itself: no real sleeping for schedule
-times. Real embedder, Chroma and SQLite; one emulator and bot per test module.
+times. Real embedder, Chroma and SQLite; one emulator and bot for the whole package
+(each test uses its own people; setting a bot up costs most of a minute).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -66,8 +67,10 @@ class DailyWorld:
         """The loaded /daily cog (a new one after a restart)."""
         assert self.runner.bot is not None
         cog = self.runner.bot.get_cog("DailyCog")
-        assert isinstance(cog, DailyCog)
-        return cog
+        # Not isinstance: closing a bot unloads its extensions, and the next one imports
+        # the modules afresh, so a restarted bot's cog is of a new class object.
+        assert cog is not None and type(cog).__name__ == "DailyCog"
+        return cast(DailyCog, cog)
 
     @property
     def scheduler(self) -> DailyScheduler:
@@ -104,7 +107,7 @@ class DailyWorld:
         await self.runner.wait_ready(WAIT)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def daily_world(
     tmp_path_factory: pytest.TempPathFactory,
     embedder: Any,

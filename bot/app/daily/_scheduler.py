@@ -88,7 +88,7 @@ class DailyScheduler:
         """Claim what is due at `now`, resend open intents, deliver, record outcomes."""
         async with self._lock:  # two overlapping ticks would send open intents twice
             report = TickReport()
-            jobs = await asyncio.to_thread(self._claim, now, report)
+            jobs = await asyncio.to_thread(self.claim, now, report)
             report.claimed = len(jobs)
             claimed = {(j.sub.id, j.record.local_date) for j in jobs}
             resumed = await asyncio.to_thread(self._reopen, now, claimed, report)
@@ -101,7 +101,9 @@ class DailyScheduler:
 
     # --- claiming (worker thread) ----------------------------------------------------------
 
-    def _claim(self, now: datetime, report: TickReport) -> list[Job]:
+    def claim(self, now: datetime, report: TickReport | None = None) -> list[Job]:
+        """Step 1 of a tick (blocking): decide, choose cards, record intents; sends nothing."""
+        report = report or TickReport()
         pools: dict[tuple[str | None, str | None], list[Card]] = {}
         jobs: list[Job] = []
         for sub in self.subs.due(now):
