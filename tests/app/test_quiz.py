@@ -13,6 +13,7 @@ from tests.app.conftest import (
     embed_text,
     not_loading,
 )
+from tests.discord_emulator import MessageRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -192,6 +193,42 @@ async def test_topic_autocomplete(world: Bot) -> None:
     )
     await emu.wait_for_response(decks, timeout=WAIT)
     assert [c["value"] for c in decks.choices or []] == ["000_75fa53af5a744319"]
+
+
+async def test_ask_answers_from_the_cards_with_citations(world: Bot) -> None:
+    cmd = await world.slash("ask", question="What is tokenization and why is it needed?")
+
+    def done(m: MessageRecord) -> bool:
+        return not_loading(m) and "▍" not in embed_text(m) and bool(m.embeds[0].get("footer"))
+
+    answer = await world.emu.wait_for_original(cmd, done, timeout=WAIT * 3)
+    assert answer.ephemeral
+    footer = answer.embeds[0]["footer"]["text"]
+    titles = {c.title for c in world.services.tutor.cards.cards()}
+    assert footer.startswith("Cards: ")
+    assert any(t in footer for t in titles), footer
+    assert answer.embeds[0]["description"].strip()
+
+
+async def test_stats_chart_and_leaderboard(world: Bot) -> None:
+    emu = world.emu
+    cmd = await world.slash("stats")
+    stats = await world.reply(cmd, predicate=not_loading)
+    assert stats.ephemeral
+    fields = {f["name"]: f["value"] for f in stats.embeds[0]["fields"]}
+    assert int(fields["Reviews"].split()[0]) >= 3  # alice answered and skipped above
+    attachment = stats.current["attachments"][0]
+    assert attachment["filename"] == "stats.png"
+    png = emu.messages.attachments[int(attachment["id"])].upload.data
+    assert png.startswith(b"\x89PNG")
+    assert stats.embeds[0]["image"]["url"].endswith("stats.png")
+
+    board = await world.slash("leaderboard", user=world.bob)
+    response = await emu.wait_for_response(board, timeout=WAIT)
+    assert response.type == 4
+    listing = embed_text(await emu.wait_for_original(board, timeout=WAIT))
+    assert f"<@{world.alice.id}>" in listing and f"<@{world.bob.id}>" in listing
+    assert_no_pings(emu)
 
 
 async def test_every_interaction_acknowledged_in_time(world: Bot) -> None:
