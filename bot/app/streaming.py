@@ -30,16 +30,23 @@ async def relay(
     draft: list[str] = []
     shown = ""
     result: ExplainResult | None = None
-    async for chunk in chunks:
-        if isinstance(chunk, ExplainResult):
-            result = chunk
-            continue
-        draft.append(chunk)
-        text = "".join(draft)
-        if loop.time() - last >= interval and text.strip() and text != shown:
-            await show(text)
-            shown = text
-            last = loop.time()
+    try:
+        async for chunk in chunks:
+            if isinstance(chunk, ExplainResult):
+                result = chunk
+                continue
+            draft.append(chunk)
+            text = "".join(draft)
+            if loop.time() - last >= interval and text.strip() and text != shown:
+                await show(text)
+                shown = text
+                last = loop.time()
+    finally:
+        # A failed edit (message deleted, interaction expired) must stop the LLM at once,
+        # not when the abandoned generator is garbage-collected.
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
     if result is None:  # the tutor always ends with a result; keep the person informed anyway
         log.warning("a stream ended without its checked result")
         result = ExplainResult("".join(draft) or "The explanation is unavailable right now.", True)
