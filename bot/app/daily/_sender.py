@@ -33,6 +33,9 @@ T = TypeVar("T")
 
 DEFAULT_RATE = 45.0
 """Requests per second for pushes: under Discord's 50/s, leaving room for interactions."""
+DEFAULT_BURST = 3.0
+"""Tokens a bucket may save up: enough to make up for sleeps that overshoot on a busy
+machine, few enough that rate + burst stays under 50 in any one-second window."""
 DEFAULT_IN_FLIGHT = 16
 ATTEMPTS = 5
 BACKOFF_S = 0.25
@@ -72,7 +75,7 @@ class TokenBucket:
     def __init__(
         self,
         rate: float,
-        burst: float = 1.0,
+        burst: float = DEFAULT_BURST,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate <= 0:
