@@ -1,0 +1,309 @@
+"""/tutor and the message listener: chat with the tutor in DMs and private threads.
+
+Where a conversation happens: the person's DMs by default; a private thread in the channel
+when /tutor is used in a server whose bot has the Message Content intent and may create
+private threads there (else DMs, saying why). Without the intent, Discord gives a bot the
+text of DMs and of messages that mention it, but not of thread messages: that is why.
+
+A mention of the bot in a channel is a question: the answer goes into a public thread
+started from the message, grounded in the cards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from datetime import UTC
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app.chat._flow import PLACE_DM, Tutoring, fit, thread_place
+from bot.app.chat._limits import FloodLimiter
+from bot.app.choices import topic_choices
+from bot.app.client import FlashtutorBot, guild_scope
+from bot.app.errors import GENERIC, friendly
+from bot.core.conversation import Command, Conversation, cut_message, parse_command
+from bot.core.text import clip
+from bot.errors import FlashtutorError
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY_S = 60.0
+"""How often idle conversations are looked for."""
+INTENT_NOTE = (
+    "Tutoring in a server thread needs the **Message Content** intent, which this bot does not "
+    "have, so we'll talk here in your DMs instead. (Bot owner: turn on *Message Content "
+    "Intent* under Bot in the Discord Developer Portal and set FLASHTUTOR_MESSAGE_CONTENT=true.)"
+)
+NO_THREADS_NOTE = (
+    "I can't open a private thread in that channel (I need the *Create Private Threads* and "
+    "*Send Messages in Threads* permissions there), so we'll talk here in your DMs instead."
+)
+FLOOD_NOTICE = (
+    "You're sending messages faster than I can read them: I'll skip a few. Slow down a little."
+)
+CUT_NOTICE = "Your message was long: I read only its first 2000 characters."
+MENTION_HELP = "Mention me with a question, e.g. “@flashtutor what is negative sampling?”"
+NO_CONVERSATION = "We're not in a conversation right now: start one with /tutor."
+
+
+def _name(user: discord.abc.User) -> str:
+    return clip(user.display_name, 40)
+
+
+class ChatCog(commands.Cog):
+    """Talk with the tutor: a quiz conversation in DMs or a thread, and questions by mention."""
+
+    def __init__(self, bot: FlashtutorBot, tutoring: Tutoring) -> None:
+        self.bot = bot
+        self.tutoring = tutoring
+        self.limiter = FloodLimiter()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        """Start the idle sweep."""
+        self._sweeper = asyncio.create_task(self._sweep_loop(), name="chat-idle-sweep")
+
+    async def cog_unload(self) -> None:
+        """Stop the sweep and close the conversation store."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        await asyncio.to_thread(self.tutoring.store.close)
+
+    async def _sweep_loop(self) -> None:
+        await self.bot.wait_until_ready()
+        while not self.bot.is_closed():
+            try:
+                await self.tutoring.sweep(self.bot.now())
+            except Exception:  # a failed sweep is retried next round; never kill the loop
+                log.exception("idle conversation sweep failed")
+            await asyncio.sleep(SWEEP_EVERY_S)
+
+    # --- /tutor -----------------------------------------------------------------------------
+
+    @app_commands.command(name="tutor")
+    @app_commands.describe(topic="What to practise, e.g. 'embeddings' (default: what is due)")
+    @app_commands.autocomplete(topic=topic_choices)
+    async def tutor(
+        self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100] | None = None
+    ) -> None:
+        """Chat with the tutor: it asks, you type answers, questions and words like 'hint'."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user = interaction.user
+        guild_id = guild_scope(interaction)
+        target: discord.abc.Messageable | None = None
+        place, note = PLACE_DM, ""
+        where = "your DMs"
+        channel = interaction.channel
+        if interaction.guild is not None:
+            perms = interaction.app_permissions
+            if not self.bot.settings.message_content:
+                note = INTENT_NOTE
+            elif not isinstance(channel, discord.TextChannel) or not (
+                perms.create_private_threads and perms.send_messages_in_threads
+            ):
+                note = NO_THREADS_NOTE
+            else:
+                try:
+                    thread = await channel.create_thread(
+                        name=clip(f"Tutor · {user.display_name}", 100),
+                        type=discord.ChannelType.private_thread,
+                        invitable=False,
+                        auto_archive_duration=60,
+                    )
+                    await thread.add_user(user)
+                    target, place, where = thread, thread_place(channel.id), thread.mention
+                except discord.HTTPException as exc:
+                    log.info("could not open a private thread in %s: %s", channel.id, exc)
+                    note = NO_THREADS_NOTE
+        if target is None:
+            try:
+                target = user.dm_channel or await user.create_dm()
+            except discord.HTTPException:
+                target = None
+        assert target is not None
+        target_id = getattr(target, "id", 0)
+        intro = f"Hi {_name(user)}! Let's study{f' “{topic}”' if topic else ''}."
+        if note:
+            intro = f"{note}\n\n{intro}"
+        try:
+            conv = await self.tutoring.start(
+                target,
+                user_id=user.id,
+                place=place,
+                channel_id=target_id,
+                guild_id=guild_id,
+                topic=topic,
+                intro=intro,
+            )
+        except discord.Forbidden:
+            await interaction.followup.send(
+                "I can't send you direct messages: allow DMs from this server's members "
+                "(Privacy Settings), then try /tutor again.",
+                ephemeral=True,
+            )
+            return
+        if conv is None:
+            await interaction.followup.send("I found no cards to ask about.", ephemeral=True)
+            return
+        text = f"Our conversation is in {where}."
+        if note:
+            text += "\n" + note
+        await interaction.followup.send(fit(text), ephemeral=True)
+
+    # --- messages ---------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_command_error(self, ctx: commands.Context[commands.Bot], error: Exception) -> None:
+        """Mentions reach the prefix-command parser too; flashtutor has no prefix commands."""
+        if not isinstance(error, commands.CommandNotFound):
+            log.warning("prefix command error: %s", error)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Route a message: a conversation's answer or command, or a question by mention."""
+        if message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        me = self.bot.user
+        channel = message.channel
+        mentioned = me is not None and any(u.id == me.id for u in message.mentions)
+        try:
+            if isinstance(channel, discord.DMChannel | discord.Thread):
+                convs = await asyncio.to_thread(self.tutoring.store.in_channel, str(channel.id))
+                if convs:
+                    await self._in_conversation(message, convs[0])
+                elif isinstance(channel, discord.DMChannel):
+                    await self._outside_conversation(message)
+                elif mentioned:
+                    await self._mention(message, in_thread=True)
+            elif mentioned and message.guild is not None:
+                await self._mention(message, in_thread=False)
+        except Exception as exc:
+            await self._report(message, exc)
+
+    def _text_of(self, message: discord.Message) -> str:
+        me = self.bot.user
+        text = message.content
+        if me is not None:
+            text = re.sub(rf"<@!?{me.id}>", " ", text)
+        return text.strip()
+
+    async def _admit(self, message: discord.Message) -> bool:
+        admission = self.limiter.admit(message.author.id, asyncio.get_running_loop().time())
+        if admission.notify:
+            await message.channel.send(fit(FLOOD_NOTICE))
+        return admission.allowed
+
+    async def _read(self, message: discord.Message) -> str:
+        text, cut = cut_message(self._text_of(message))
+        if cut:
+            await message.channel.send(fit(CUT_NOTICE))
+        return text
+
+    async def _in_conversation(self, message: discord.Message, seen: Conversation) -> None:
+        channel = message.channel
+        tutoring = self.tutoring
+        author = str(message.author.id)
+        if author != seen.user_id:
+            async with tutoring.lock(channel.id):
+                convs = await asyncio.to_thread(tutoring.store.in_channel, str(channel.id))
+                if convs and author not in convs[0].ignored:
+                    owner = await self._display(convs[0].user_id)
+                    await tutoring.say(
+                        channel,
+                        f"Sorry {_name(message.author)}, this conversation is {owner}'s, so I "
+                        "won't answer here. Start your own with /tutor.",
+                    )
+                    await tutoring.save(convs[0].noticed(author))
+            return
+        # Counted on arrival, before waiting for the previous message to be answered.
+        if not await self._admit(message):
+            return
+        text = await self._read(message)
+        if not text:
+            return
+        async with tutoring.lock(channel.id):
+            # Re-read under the lock: the message before this one may have changed the state.
+            convs = await asyncio.to_thread(tutoring.store.in_channel, str(channel.id))
+            if not convs or convs[0].user_id != author:
+                return
+            async with channel.typing():
+                await tutoring.handle(channel, convs[0], text)
+
+    async def _display(self, user_id: str) -> str:
+        user = self.bot.get_user(int(user_id))
+        return _name(user) if user is not None else "someone else"
+
+    async def _outside_conversation(self, message: discord.Message) -> None:
+        """A DM with no conversation running: stats, a question, or a pointer to /tutor."""
+        if not await self._admit(message):
+            return
+        text = await self._read(message)
+        if not text:
+            return
+        command = parse_command(text)
+        channel = message.channel
+        async with channel.typing():
+            if command is Command.STATS:
+                stats = await asyncio.to_thread(
+                    self.bot.tutor.stats,
+                    str(message.author.id),
+                    now=self.bot.now(),
+                    tz=UTC,
+                )
+                await self.tutoring.say(
+                    channel,
+                    f"{stats.reviews} reviews, {round(stats.accuracy * 100)}% correct, "
+                    f"a {stats.streak_days}-day streak, {stats.due_now} cards due now.",
+                )
+            elif command is not None:
+                await self.tutoring.say(channel, NO_CONVERSATION)
+            else:
+                await self.tutoring.answer_only(channel, text, None)
+                await self.tutoring.say(channel, "-# Want a quiz? Start one with /tutor.")
+
+    async def _mention(self, message: discord.Message, *, in_thread: bool) -> None:
+        """A question by mention: answered in a public thread started from the message."""
+        if not await self._admit(message):
+            return
+        text = await self._read(message)
+        if not text:
+            await message.reply(fit(MENTION_HELP))
+            return
+        target: discord.abc.Messageable = message.channel
+        channel = message.channel
+        if not in_thread and isinstance(channel, discord.TextChannel):
+            perms = channel.permissions_for(channel.guild.me)
+            if perms.create_public_threads and perms.send_messages_in_threads:
+                try:
+                    target = await message.create_thread(
+                        name=clip(re.sub(r"\s+", " ", text), 100), auto_archive_duration=60
+                    )
+                except discord.HTTPException as exc:
+                    log.info("could not start a thread on %s: %s", message.id, exc)
+        guild_id = str(message.guild.id) if message.guild else None
+        async with target.typing():
+            await self.tutoring.answer_only(target, text, guild_id)
+
+    async def _report(self, message: discord.Message, error: Exception) -> None:
+        """One friendly line in the channel; details in the log."""
+        if isinstance(error, FlashtutorError):
+            log.info("chat message refused (channel %s): %s", message.channel.id, error)
+        else:
+            log.error(
+                "chat message failed (user=%s channel=%s)",
+                message.author.id,
+                message.channel.id,
+                exc_info=error,
+            )
+        text = friendly(error) if isinstance(error, FlashtutorError) else GENERIC
+        with contextlib.suppress(discord.HTTPException):
+            await message.channel.send(fit(text))

@@ -1,0 +1,414 @@
+"""What each step of a tutoring conversation does, given the channel it happens in.
+
+`Tutoring` holds the conversation store and one lock per channel, so two messages of one
+conversation are handled in order and the idle sweep never closes a conversation that is
+answering. Every Tutor and store call runs in a worker thread; the tutor's LLM text
+streams by editing one reply (`bot.app.streaming.relay`), then shows the checked text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from bot.app import embeds
+from bot.app.client import FlashtutorBot
+from bot.app.streaming import relay
+from bot.core.cards import Card
+from bot.core.conversation import (
+    IDLE_AFTER,
+    Command,
+    Conversation,
+    Kind,
+    Phase,
+    context_question,
+    measure,
+    parse_command,
+    read_message,
+)
+from bot.core.explainer import Chunk, ExplainResult
+from bot.core.grading import Grade
+from bot.core.text import clip, neutralize_mentions
+from bot.core.tutor import MAX_QUESTION_CHARS, max_score_for
+from bot.errors import CardNotFound
+from bot.infra.conversations import ConversationStore
+
+log = logging.getLogger(__name__)
+
+Channel = discord.abc.Messageable
+MESSAGE_MAX = 2000
+PLACE_DM = "dm"
+COMMANDS_LINE = "say **hint**, **skip** or **stop** any time"
+OFFER = "Say **explain** for an explanation, **why?** to ask about it, or **next** to move on."
+
+
+def thread_place(parent_id: int) -> str:
+    """The place of a conversation held in a private thread of channel `parent_id`."""
+    return f"channel:{parent_id}"
+
+
+def fit(text: str) -> str:
+    """Text fit for a message: mentions defused, within Discord's 2000 characters."""
+    return clip(neutralize_mentions(text.strip()), MESSAGE_MAX) or "…"
+
+
+def question_text(card: Card, reason: str = "") -> str:
+    """How the tutor asks a card in a conversation."""
+    why = {"due": "due for review", "new": "new card", "practice": "practice"}.get(reason, "")
+    foot = f"{why} · " if why else ""
+    return (
+        f"**{card.title or 'Question'}**\n{card.question.strip()}\n"
+        f"-# {foot}type your answer, or {COMMANDS_LINE}"
+    )
+
+
+class Tutoring:
+    """Runs conversations: starting, reading each message, and closing idle ones."""
+
+    def __init__(self, bot: FlashtutorBot, store: ConversationStore) -> None:
+        self.bot = bot
+        self.store = store
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    @property
+    def tutor(self) -> Any:
+        """The tutor (typed loosely: the chat calls only its public methods)."""
+        return self.bot.tutor
+
+    def lock(self, channel_id: int) -> asyncio.Lock:
+        """The lock that orders the work of one channel."""
+        found = self._locks.get(channel_id)
+        if found is None:
+            if len(self._locks) > 1000:  # forget idle locks; a held one is never dropped
+                for key in [k for k, v in self._locks.items() if not v.locked()]:
+                    del self._locks[key]
+            found = self._locks[channel_id] = asyncio.Lock()
+        return found
+
+    async def say(
+        self, channel: Channel, text: str = "", *, embed: discord.Embed | None = None
+    ) -> discord.Message:
+        """Post in the conversation (never pings: text defused, and the client allows none)."""
+        if embed is None:
+            return await channel.send(content=fit(text))
+        return await channel.send(content=fit(text) if text else None, embed=embed)
+
+    async def save(self, conv: Conversation) -> None:
+        """Persist the conversation."""
+        await asyncio.to_thread(self.store.save, conv)
+
+    async def _card(self, conv: Conversation) -> Card | None:
+        if conv.card_id is None:
+            return None
+        try:
+            card: Card = await asyncio.to_thread(self.tutor.card, conv.card_id, conv.guild_id)
+        except CardNotFound:  # its deck was removed or edited since
+            return None
+        return card
+
+    # --- starting and asking ---------------------------------------------------------------
+
+    async def start(
+        self,
+        channel: Channel,
+        *,
+        user_id: int,
+        place: str,
+        channel_id: int,
+        guild_id: str | None,
+        topic: str | None,
+        intro: str,
+    ) -> Conversation | None:
+        """Open a conversation (closing the person's old one in this place); ask the first card."""
+        now = self.bot.now()
+        old = await asyncio.to_thread(self.store.get, str(user_id), place)
+        if old is not None and old.channel_id != str(channel_id):
+            await self._post_to(old.channel_id, "This conversation is closed: a new one started.")
+        conv = Conversation(
+            user_id=str(user_id),
+            place=place,
+            channel_id=str(channel_id),
+            started_at=now,
+            last_active=now,
+            guild_id=guild_id,
+            topic=topic,
+        )
+        async with self.lock(channel_id):
+            await self.say(channel, intro)
+            asked = await self.ask_next(channel, conv)
+            if asked is None:
+                await asyncio.to_thread(self.store.close_conversation, str(user_id), place)
+            return asked
+
+    async def ask_next(self, channel: Channel, conv: Conversation) -> Conversation | None:
+        """Pick and ask the next card; None (after saying so) when there is none."""
+        pick = await asyncio.to_thread(
+            self.tutor.next_card,
+            conv.user_id,
+            now=self.bot.now(),
+            guild_id=conv.guild_id,
+            topic=conv.topic,
+            exclude=set(conv.recent_cards),
+        )
+        if pick is None and conv.recent_cards:  # a small topic: allow repeats
+            pick = await asyncio.to_thread(
+                self.tutor.next_card,
+                conv.user_id,
+                now=self.bot.now(),
+                guild_id=conv.guild_id,
+                topic=conv.topic,
+                exclude={conv.card_id} if conv.card_id else set(),
+            )
+        if pick is None:
+            where = f" on “{conv.topic}”" if conv.topic else ""
+            await self.say(channel, f"I found no cards{where}. See /topics for what there is.")
+            return None
+        self.bot.prewarm(pick.card)
+        text = question_text(pick.card, pick.reason)
+        await self.say(channel, text)
+        conv = conv.asking(pick.card.card_id, self.bot.now()).said("tutor", pick.card.question)
+        await self.save(conv)
+        return conv
+
+    # --- one message -----------------------------------------------------------------------
+
+    async def handle(self, channel: Channel, conv: Conversation, text: str) -> None:
+        """Read one message of the conversation's owner and answer it; the state is saved."""
+        card = await self._card(conv)
+        if card is None:
+            await self.say(channel, "That card is no longer available; here is another.")
+            asked = await self.ask_next(channel, conv.touched(self.bot.now()))
+            if asked is None:
+                await self.close(conv)
+            return
+        signals = None
+        if conv.phase is Phase.ASKING and parse_command(text, conv.phase) is None:
+            signals = await asyncio.to_thread(measure, self.tutor, text, card, conv.guild_id)
+        reading = read_message(text, conv.phase, signals)
+        log.debug("chat message read as %s %s", reading.kind, reading.reasons)
+        if reading.kind is Kind.EMPTY:
+            return
+        conv = conv.said("person", text).touched(self.bot.now())
+        if reading.kind is Kind.ANSWER:
+            conv = await self.grade(channel, conv, card, text)
+        elif reading.kind is Kind.QUESTION:
+            conv = await self.question(
+                channel, conv, card, text, about_pending=reading.about_pending
+            )
+        else:
+            assert reading.command is not None
+            updated = await self.command(channel, conv, card, reading.command)
+            if updated is None:
+                return
+            conv = updated
+        await self.save(conv)
+
+    async def command(
+        self, channel: Channel, conv: Conversation, card: Card, command: Command
+    ) -> Conversation | None:
+        """Carry out a command word; None when the conversation ended."""
+        if command is Command.STOP:
+            await self.close(conv, self.farewell(conv))
+            return None
+        if command is Command.STATS:
+            await self.say(channel, await self.stats_text(conv))
+            if conv.phase is Phase.ASKING:
+                await self.say(channel, f"Back to the question: {card.question.strip()}")
+            return conv
+        if command is Command.HINT:
+            return await self.hint(channel, conv, card)
+        if command in (Command.SKIP, Command.NEXT):
+            if conv.phase is Phase.ASKING:
+                await asyncio.to_thread(
+                    self.tutor.skip,
+                    conv.user_id,
+                    card,
+                    now=self.bot.now(),
+                    guild_id=conv.guild_id,
+                    place="discord",
+                )
+                answer = clip(card.answer.strip(), 1500)
+                await self.say(channel, f"Skipped. The answer was:\n{answer}")
+                conv = conv.revealed(self.bot.now())
+            asked = await self.ask_next(channel, conv)
+            if asked is None:
+                await self.close(conv)
+            return asked
+        if conv.phase is Phase.ASKING:  # explain / why before answering would give it away
+            await self.say(channel, "Have a go first: type your answer, or say **hint**.")
+            return conv
+        grade = conv.grade()
+        if command is Command.EXPLAIN and grade is not None and conv.last_answer is not None:
+            result = await self.stream(
+                channel, "", self.tutor.explain(card, conv.last_answer, grade)
+            )
+            await self.say(channel, "Say **next** when you're ready, or ask me anything.")
+            return conv.said("tutor", result.text)
+        # "why?" (or "explain" after a skip): a grounded answer about the card in question.
+        return await self.answer(channel, conv, context_question("why?", card), after="graded")
+
+    async def grade(
+        self, channel: Channel, conv: Conversation, card: Card, answer: str
+    ) -> Conversation:
+        """Grade the answer with the same grader as /quiz and record it for spaced repetition."""
+        hints = conv.hints_used
+        now = self.bot.now()
+
+        def grade_and_record() -> Grade:
+            grade: Grade = self.tutor.grade(card, answer, hints)
+            self.tutor.review(
+                conv.user_id,
+                card,
+                grade,
+                now=now,
+                guild_id=conv.guild_id,
+                place="discord",
+                hints_used=hints,
+            )
+            return grade
+
+        grade = await asyncio.to_thread(grade_and_record)
+        await channel.send(content=OFFER, embed=embeds.graded_embed(card, grade, hints_used=hints))
+        summary = f"{grade.verdict} {round(grade.score * 100)}%; missed: " + "; ".join(grade.missed)
+        return conv.graded(answer, grade, now).said("tutor", summary)
+
+    async def hint(self, channel: Channel, conv: Conversation, card: Card) -> Conversation:
+        """Reveal the next key point of the pending card (the score on offer drops)."""
+        if conv.phase is not Phase.ASKING:
+            await self.say(channel, "No card is waiting for an answer: say **next** for one.")
+            return conv
+        hint = await asyncio.to_thread(self.tutor.hint, card, conv.hints_used)
+        if hint is None:
+            await self.say(channel, "No more hints for this card: give it your best answer.")
+            return conv
+        conv = conv.hinted(self.bot.now())
+        offer = round(max_score_for(conv.hints_used) * 100)
+        await self.say(channel, f"💡 Hint {conv.hints_used}: {hint}\n-# score on offer: {offer}%")
+        return conv.said("tutor", f"Hint: {hint}")
+
+    async def question(
+        self, channel: Channel, conv: Conversation, card: Card, text: str, *, about_pending: bool
+    ) -> Conversation:
+        """Answer a question from the cards, then return to the quiz."""
+        if about_pending and conv.phase is Phase.ASKING:
+            await self.say(
+                channel,
+                "That's the question I'm asking you! Have a go, or say **hint** for a clue "
+                "or **skip** to see the answer.",
+            )
+            return conv
+        asked = context_question(text, card if conv.phase is Phase.GRADED else None, conv.turns)
+        after = "asking" if conv.phase is Phase.ASKING else "graded"
+        conv = await self.answer(channel, conv, asked, after=after)
+        return conv
+
+    async def answer(
+        self, channel: Channel, conv: Conversation, question: str, *, after: str
+    ) -> Conversation:
+        """Stream a grounded answer with citations; then point back to where we were."""
+        result = await self.answer_only(channel, question, conv.guild_id)
+        if after == "asking" and conv.card_id is not None:
+            card = await self._card(conv)
+            if card is not None:
+                await self.say(channel, f"Back to the question: **{card.question.strip()}**")
+        else:
+            await self.say(channel, "Say **next** when you're ready.")
+        return conv.said("tutor", result.text)
+
+    async def answer_only(
+        self, channel: Channel, question: str, guild_id: str | None
+    ) -> ExplainResult:
+        """A grounded answer to `question`, streamed into one reply."""
+        question = clip(question.strip(), MAX_QUESTION_CHARS)
+        chunks = await asyncio.to_thread(self.tutor.ask, question, guild_id)
+        return await self.stream(channel, "", chunks)
+
+    async def stream(
+        self, channel: Channel, header: str, chunks: AsyncIterator[Chunk]
+    ) -> ExplainResult:
+        """Show LLM text growing in one message (edits paced by `relay`), then the checked text."""
+        message = await self.say(channel, header + "…")
+
+        async def show(text: str) -> None:
+            await message.edit(content=fit(header + text + " ▍"))
+
+        result = await relay(chunks, show)
+        await message.edit(content=fit(header + result.text))
+        return result
+
+    async def stats_text(self, conv: Conversation) -> str:
+        """This conversation's count and the person's overall progress."""
+        stats = await asyncio.to_thread(
+            self.tutor.stats, conv.user_id, now=self.bot.now(), tz=UTC, guild_id=conv.guild_id
+        )
+        return (
+            f"This conversation: {conv.answered} answered, {conv.correct} correct.\n"
+            f"Overall: {stats.reviews} reviews, {round(stats.accuracy * 100)}% correct, "
+            f"a {stats.streak_days}-day streak, {stats.due_now} cards due now."
+        )
+
+    # --- closing ---------------------------------------------------------------------------
+
+    @staticmethod
+    def farewell(conv: Conversation) -> str:
+        """What the tutor says when the person stops."""
+        return (
+            f"Good work! This time: {conv.answered} answered, {conv.correct} correct. "
+            "Your progress is saved; start again any time with /tutor."
+        )
+
+    async def close(self, conv: Conversation, text: str = "") -> None:
+        """End a conversation: say goodbye (when given), forget its state, archive its thread."""
+        await asyncio.to_thread(self.store.close_conversation, conv.user_id, conv.place)
+        channel = await self._channel(conv.channel_id)
+        if channel is None:
+            return
+        try:
+            if text:
+                await self.say(channel, text)
+            if isinstance(channel, discord.Thread):
+                await channel.edit(archived=True)
+        except discord.HTTPException as exc:  # gone, or no longer allowed: state is closed anyway
+            log.info("could not close conversation channel %s: %s", conv.channel_id, exc)
+
+    async def _channel(self, channel_id: str) -> Channel | None:
+        found = self.bot.get_channel(int(channel_id))
+        if isinstance(found, discord.abc.Messageable):
+            return found
+        try:
+            fetched = await self.bot.fetch_channel(int(channel_id))
+        except discord.HTTPException:
+            return None
+        return fetched if isinstance(fetched, discord.abc.Messageable) else None
+
+    async def _post_to(self, channel_id: str, text: str) -> None:
+        channel = await self._channel(channel_id)
+        if channel is None:
+            return
+        try:
+            await self.say(channel, text)
+        except discord.HTTPException as exc:
+            log.info("could not post to %s: %s", channel_id, exc)
+
+    async def sweep(self, now: datetime) -> int:
+        """Close, politely, every conversation idle for `IDLE_AFTER` at `now`; return how many."""
+        closed = 0
+        for conv in await asyncio.to_thread(self.store.idle, now - IDLE_AFTER):
+            async with self.lock(int(conv.channel_id)):
+                # Re-read under the lock: a message may have just arrived.
+                current = await asyncio.to_thread(self.store.get, conv.user_id, conv.place)
+                if current is None or not current.idle(now):
+                    continue
+                minutes = int(IDLE_AFTER.total_seconds() // 60)
+                await self.close(
+                    current,
+                    f"I've closed our conversation after {minutes} minutes of quiet. "
+                    "Your progress is saved: start again any time with /tutor.",
+                )
+                closed += 1
+        return closed
