@@ -154,12 +154,19 @@ async def test_list_and_remove(world: Bot) -> None:
     await world.emu.wait_for_response(typed, timeout=WAIT)
     assert [c["value"] for c in typed.choices or []] == ["spare_deck"]
 
+    quiz = await world.slash("quiz", deck="spare_deck")
+    question = await world.reply(quiz, predicate=not_loading)
+
     removed = await world.slash("deck remove", user=world.admin, name="spare_deck")
     assert "Removed deck **spare_deck** (2 cards)" in embed_text(
         await world.reply(removed, predicate=not_loading)
     )
     folder = world.services.settings.uploads_dir / str(world.guild.id)
     assert not (folder / "spare_deck.csv").exists()
+    stale = await world.click(question, "ans")  # a question from the removed deck
+    refusal = await world.emu.wait_for_response(stale, timeout=WAIT)
+    assert refusal.type == 4 and refusal.data is not None and refusal.data["flags"] & 64
+    assert "no longer available" in refusal.data["content"]
     again = await world.slash("deck remove", user=world.admin, name="spare_deck")
     assert "no deck named" in embed_text(await world.reply(again, predicate=not_loading))
 

@@ -20,6 +20,7 @@ from tests.app.conftest import (
     env_for,
     fresh_data_dir,
     not_loading,
+    record_latencies,
 )
 from tests.discord_emulator import Channel, Emulator, Guild, User
 
@@ -54,6 +55,7 @@ async def place(
         env = env_for(bot_settings(emu, data_dir, llm_model="none"))
         cwd = tmp_path_factory.mktemp("cwd")  # no stray .env is read
         yield Place(emu, guild, emu.channel_named(guild, "general"), alice, env, data_dir, cwd)
+        record_latencies(emu, __name__)
 
 
 async def flashtutor(

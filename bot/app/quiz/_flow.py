@@ -20,7 +20,7 @@ from bot.app.quiz._state import QuizState
 from bot.app.streaming import relay
 from bot.core.cards import Card
 from bot.core.grading import Grade
-from bot.errors import InputError
+from bot.errors import CardNotFound, InputError
 from bot.infra.store import QuizSession
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,15 @@ async def post_question(
 
 async def load_card(interaction: discord.Interaction, card_id: str) -> Card:
     """The card a button refers to, if it is still visible here (CardNotFound otherwise)."""
-    return await asyncio.to_thread(app(interaction).tutor.card, card_id, guild_scope(interaction))
+    try:
+        return await asyncio.to_thread(
+            app(interaction).tutor.card, card_id, guild_scope(interaction)
+        )
+    except CardNotFound:
+        raise CardNotFound(
+            "That card is no longer available here (its deck was changed or removed): "
+            "start a new /quiz."
+        ) from None
 
 
 async def show_hint(interaction: discord.Interaction, state: QuizState) -> None:
