@@ -125,6 +125,8 @@ class CardIndex:
         )
         self._lock = threading.RLock()
         self._catalog: dict[str, dict[str, Card]] | None = None
+        self._card_vectors: dict[str, np.ndarray] = {}
+        self._count: int | None = None
         self._lexical: dict[str, BM25] = {}
 
     # --- reading ------------------------------------------------------------------------
@@ -132,12 +134,23 @@ class CardIndex:
     def _load_catalog(self) -> dict[str, dict[str, Card]]:
         with self._lock:
             if self._catalog is None:
-                got = self._collection.get(where={"kind": "card"}, include=["metadatas"])
+                got = self._collection.get(
+                    where={"kind": "card"}, include=["metadatas", "embeddings"]
+                )
                 catalog: dict[str, dict[str, Card]] = {}
-                for meta in got["metadatas"] or []:
+                vectors: dict[str, np.ndarray] = {}
+                embeddings = got["embeddings"]
+                if embeddings is None:
+                    embeddings = [None] * len(got["ids"])
+                for meta, emb in zip(got["metadatas"] or [], embeddings, strict=True):
                     card = Card.from_dict(json.loads(str(meta["card"])))
                     catalog.setdefault(card.scope, {})[card.card_id] = card
+                    if emb is not None:
+                        vectors[card.card_id] = np.asarray(emb, dtype=np.float32)
                 self._catalog = catalog
+                # Card vectors in memory: a card found only by a chunk or a word is scored
+                # without another Chroma round trip.
+                self._card_vectors = vectors
                 self._lexical = {}
             return self._catalog
 
@@ -162,7 +175,10 @@ class CardIndex:
 
     def count(self) -> int:
         """Entries in the Chroma collection (cards and their chunks)."""
-        return int(self._collection.count())
+        with self._lock:
+            if self._count is None:
+                self._count = int(self._collection.count())
+            return self._count
 
     # --- searching ----------------------------------------------------------------------
 
@@ -196,12 +212,22 @@ class CardIndex:
         deck: str | None = None,
     ) -> list[SearchHit]:
         """Like `search`, with the query already embedded."""
-        visible = {c.card_id: c for c in self.cards(scopes, deck)}
+        catalog = self._load_catalog()
+        visible = {
+            cid: c
+            for s in scopes
+            for cid, c in catalog.get(s, {}).items()
+            if deck is None or c.deck == deck
+        }
         if not visible:
             return []
-        where: dict[str, Any] = {"scope": {"$in": list(scopes)}}
+        where: dict[str, Any] | None = {"scope": {"$in": list(scopes)}}
         if deck is not None:
             where = {"$and": [where, {"deck": deck}]}
+        elif set(catalog) <= set(scopes):
+            # Everything indexed is visible: a metadata filter would only cost time (it
+            # made a query several times slower), and it cannot change the result.
+            where = None
         n = min(self.count(), max(32, 8 * k))
         got = self._collection.query(
             query_embeddings=[vector.tolist()],
@@ -224,11 +250,15 @@ class CardIndex:
         if not candidates:
             return []
         missing = [cid for cid in candidates if cid not in card_sim]
-        if missing:
-            # Cards found only through a chunk or a word: score their card vector exactly.
-            fetched = self._collection.get(ids=missing, include=["embeddings"])
+        unknown = [cid for cid in missing if cid not in self._card_vectors]
+        if unknown:  # vectors the catalog load did not return (a Chroma server may omit them)
+            fetched = self._collection.get(ids=unknown, include=["embeddings"])
             for cid, emb in zip(fetched["ids"], fetched["embeddings"], strict=True):
-                card_sim[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
+                self._card_vectors[cid] = np.asarray(emb, dtype=np.float32)
+        # Cards found only through a chunk or a word: score their card vector exactly.
+        for cid in missing:
+            if cid in self._card_vectors:
+                card_sim[cid] = float(np.dot(self._card_vectors[cid], vector))
         floor = min(chunk_sim.values(), default=0.0)
         dense = np.array(
             [card_sim.get(c, 0.0) + CHUNK_WEIGHT * chunk_sim.get(c, floor) for c in candidates]
@@ -272,6 +302,7 @@ class CardIndex:
         scope, so a deck file that disappeared is removed too).
         """
         with self._lock:
+            self._count = None
             wanted = {c.card_id: c for c in cards if c.scope == scope}
             scope_where: dict[str, Any] = {"scope": scope}
             names = set(decks) if decks is not None else None
@@ -305,6 +336,7 @@ class CardIndex:
                 if on_progress:
                     on_progress(done, len(todo))
             self._catalog = None
+            self._count = None
             return report
 
     def _write(self, cards: Sequence[Card]) -> None:
