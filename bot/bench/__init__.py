@@ -30,19 +30,64 @@ class Sizes:
 
     name: str
     ingest_cards: int
+    queries: int  # distinct queries (of bench.query.QUERIES), each run `query_repeats` times
     query_repeats: int
+    grade_cards: int  # seed cards answered three ways each, `grade_rounds` times
     grade_rounds: int
     scale_vectors: int
     scale_repeats: int
     llm_rounds: int
     llm_max_tokens: int
     people: int
+    rounds: int  # cards each simulated person answers
     push_subscribers: int
 
 
-FULL = Sizes("full", 10_000, 10, 3, 100_000, 10, 3, 96, 50, 10_000)
-QUICK = Sizes("quick", 200, 4, 2, 20_000, 4, 2, 64, 50, 1_000)
-SMOKE = Sizes("smoke", 24, 1, 1, 2_000, 1, 1, 8, 4, 20)
+FULL = Sizes(
+    "full",
+    ingest_cards=10_000,
+    queries=24,
+    query_repeats=10,
+    grade_cards=16,
+    grade_rounds=3,
+    scale_vectors=100_000,
+    scale_repeats=10,
+    llm_rounds=3,
+    llm_max_tokens=96,
+    people=50,
+    rounds=3,
+    push_subscribers=10_000,
+)
+QUICK = Sizes(
+    "quick",
+    ingest_cards=200,
+    queries=24,
+    query_repeats=4,
+    grade_cards=16,
+    grade_rounds=2,
+    scale_vectors=20_000,
+    scale_repeats=4,
+    llm_rounds=2,
+    llm_max_tokens=64,
+    people=50,
+    rounds=2,
+    push_subscribers=1_000,
+)
+SMOKE = Sizes(
+    "smoke",
+    ingest_cards=8,
+    queries=4,
+    query_repeats=1,
+    grade_cards=3,
+    grade_rounds=1,
+    scale_vectors=1_000,
+    scale_repeats=1,
+    llm_rounds=1,
+    llm_max_tokens=8,
+    people=2,
+    rounds=1,
+    push_subscribers=10,
+)
 
 GROUPS = ("ingest", "query", "grade", "llm", "discord", "push", "memory", "scale")
 
@@ -115,7 +160,7 @@ def _ingest(ctx: _Context) -> dict[str, Any]:
 
 def _query(ctx: _Context) -> dict[str, Any]:
     from bot.bench.ingest import CHROMA_DIR
-    from bot.bench.query import bench_query
+    from bot.bench.query import QUERIES, bench_query
 
     if ctx.index is None:
         from bot.bench.synthetic import synthetic_cards
@@ -125,14 +170,19 @@ def _query(ctx: _Context) -> dict[str, Any]:
         ctx.index.sync(synthetic_cards(ctx.sizes.ingest_cards, ctx.seed_cards(), deck_size=100))
     ctx.index.sync(ctx.seed_cards(), decks=sorted({c.deck for c in ctx.seed_cards()}))
     return bench_query(
-        ctx.index, ctx.workdir / CHROMA_DIR, ctx.raw_model, repeats=ctx.sizes.query_repeats
+        ctx.index,
+        ctx.workdir / CHROMA_DIR,
+        ctx.raw_model,
+        queries=QUERIES[: ctx.sizes.queries],
+        repeats=ctx.sizes.query_repeats,
     )
 
 
 def _grade(ctx: _Context) -> dict[str, Any]:
     from bot.bench.grade import bench_grade
 
-    return bench_grade(ctx.embedder, ctx.seed_cards(), rounds=ctx.sizes.grade_rounds)
+    cards = ctx.seed_cards()[: ctx.sizes.grade_cards]
+    return bench_grade(ctx.embedder, cards, rounds=ctx.sizes.grade_rounds)
 
 
 def _llm(ctx: _Context) -> dict[str, Any]:
@@ -149,13 +199,15 @@ def _llm(ctx: _Context) -> dict[str, Any]:
 def _discord(ctx: _Context) -> dict[str, Any]:
     from bot.bench.discord import bench_discord
 
-    return bench_discord(ctx.settings, ctx.workdir, people=ctx.sizes.people)
+    return bench_discord(
+        ctx.settings, ctx.embedder, ctx.workdir, people=ctx.sizes.people, rounds=ctx.sizes.rounds
+    )
 
 
 def _push(ctx: _Context) -> dict[str, Any]:
     from bot.bench.push import bench_push
 
-    return bench_push(ctx.settings, ctx.workdir, subscribers=ctx.sizes.push_subscribers)
+    return bench_push(ctx.sizes.push_subscribers)
 
 
 def _memory(ctx: _Context) -> dict[str, Any]:
@@ -170,11 +222,11 @@ def _scale(ctx: _Context) -> dict[str, Any]:
     from bot.bench.scale import bench_scale
     from bot.bench.synthetic import synthetic_cards
 
-    texts = embedded_texts(synthetic_cards(60, ctx.seed_cards(), seed=3))
+    base = synthetic_cards(min(60, ctx.sizes.ingest_cards), ctx.seed_cards(), seed=3)
     return bench_scale(
         ctx.embedder,
-        texts,
-        list(QUERIES),
+        embedded_texts(base),
+        list(QUERIES[: ctx.sizes.queries]),
         ctx.workdir,
         n=ctx.sizes.scale_vectors,
         repeats=ctx.sizes.scale_repeats,

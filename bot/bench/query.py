@@ -7,6 +7,7 @@ sentence-transformers model and ask Chroma for the top k. Ours does what the tut
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,13 @@ QUERIES = (
 
 
 def bench_query(
-    index: CardIndex, chroma_path: Path, raw_model: Any, *, repeats: int = 4, k: int = 5
+    index: CardIndex,
+    chroma_path: Path,
+    raw_model: Any,
+    *,
+    queries: Sequence[str] = QUERIES,
+    repeats: int = 4,
+    k: int = 5,
 ) -> dict[str, Any]:
     """Median and p99 latency of ours and of the baseline over QUERIES x `repeats`."""
     import chromadb
@@ -60,13 +67,13 @@ def bench_query(
             query_embeddings=[vector.tolist()], n_results=k, include=["metadatas", "distances"]
         )
 
-    for query in QUERIES[:3]:  # warm caches (catalog, BM25, HNSW pages) on both sides
+    for query in queries[:3]:  # warm caches (catalog, BM25, HNSW pages) on both sides
         index.search(query, k=k)
         raw(query)
     ours_s: list[float] = []
     raw_s: list[float] = []
     for r in range(repeats):
-        for i, query in enumerate(QUERIES):
+        for i, query in enumerate(queries):
             first, second = (ours_s, raw_s) if (i + r) % 2 else (raw_s, ours_s)
             for bucket in (first, second):
                 if bucket is ours_s:

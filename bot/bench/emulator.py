@@ -1,0 +1,110 @@
+"""The loopback Discord API emulator in a child process, for the Discord and push groups.
+
+A separate process keeps the emulator's own work off the bot's event loop and out of its
+GIL, as Discord's servers would be. The emulator ships with the source tree (tests/), not
+with the installed package: the bench needs a source checkout for these two groups.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from bot.settings import PROJECT_ROOT
+
+
+class EmulatorMissing(RuntimeError):
+    """The emulator cannot be started here; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorProcess:
+    """Where a running emulator listens."""
+
+    api_base: str
+    gateway_url: str
+    control_base: str
+
+
+def available() -> str | None:
+    """None when the emulator can run, else the reason it cannot."""
+    if not (PROJECT_ROOT / "tests" / "discord_emulator" / "__main__.py").is_file():
+        return "the loopback Discord emulator (tests/discord_emulator) needs a source checkout"
+    return None
+
+
+@contextmanager
+def emulator_process(*, timeout_s: float = 120.0) -> Iterator[EmulatorProcess]:
+    """Start `python -m tests.discord_emulator --port 0`, yield its URLs, stop it."""
+    reason = available()
+    if reason:
+        raise EmulatorMissing(reason)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.discord_emulator", "--port", "0", "--heartbeat-ms", "41250"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        reader.join(timeout_s)
+        if not line or not line[0].strip():
+            raise EmulatorMissing("the loopback Discord emulator did not start")
+        info: dict[str, Any] = json.loads(line[0])
+        control = str(info["control"]).removesuffix("/_control/state")
+        yield EmulatorProcess(str(info["api_base"]), str(info["gateway_url"]), control)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+class Control:
+    """A minimal client of the emulator's documented HTTP control API (`/_control/...`)."""
+
+    def __init__(self, base_url: str) -> None:
+        import aiohttp
+
+        self.base_url = base_url.rstrip("/")
+        self._session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        await self._session.close()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: dict[str, Any] | None = None,
+        wait_s: float = 30.0,
+    ) -> Any:
+        """One control call; a refused one raises EmulatorMissing with the emulator's reason."""
+        import aiohttp
+
+        params = {k: str(v) for k, v in (query or {}).items() if v is not None}
+        async with self._session.request(
+            method,
+            f"{self.base_url}/_control{path}",
+            json=body,
+            params=params,
+            timeout=aiohttp.ClientTimeout(total=wait_s + 5.0),
+        ) as resp:
+            data = await resp.json()
+            if resp.status >= 400:
+                raise EmulatorMissing(f"emulator refused {method} {path}: {data}")
+            return data
