@@ -141,6 +141,7 @@ class ChatCog(commands.Cog):
                 guild_id=guild_id,
                 topic=topic,
                 intro=intro,
+                owner_name=_name(user),
             )
         except discord.Forbidden:
             await interaction.followup.send(
@@ -155,7 +156,8 @@ class ChatCog(commands.Cog):
         text = f"Our conversation is in {where}."
         if note:
             text += "\n" + note
-        await interaction.followup.send(fit(text), ephemeral=True)
+        # Our own words and a channel link (which notifies no one): kept clickable.
+        await interaction.followup.send(clip(text, 2000), ephemeral=True)
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -216,7 +218,7 @@ class ChatCog(commands.Cog):
             async with tutoring.lock(channel.id):
                 convs = await asyncio.to_thread(tutoring.store.in_channel, str(channel.id))
                 if convs and author not in convs[0].ignored:
-                    owner = await self._display(convs[0].user_id)
+                    owner = str(convs[0].extra.get("owner") or "someone else")
                     await tutoring.say(
                         channel,
                         f"Sorry {_name(message.author)}, this conversation is {owner}'s, so I "
@@ -237,10 +239,6 @@ class ChatCog(commands.Cog):
                 return
             async with channel.typing():
                 await tutoring.handle(channel, convs[0], text)
-
-    async def _display(self, user_id: str) -> str:
-        user = self.bot.get_user(int(user_id))
-        return _name(user) if user is not None else "someone else"
 
     async def _outside_conversation(self, message: discord.Message) -> None:
         """A DM with no conversation running: stats, a question, or a pointer to /tutor."""

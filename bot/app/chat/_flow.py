@@ -123,6 +123,7 @@ class Tutoring:
         guild_id: str | None,
         topic: str | None,
         intro: str,
+        owner_name: str = "",
     ) -> Conversation | None:
         """Open a conversation (closing the person's old one in this place); ask the first card."""
         now = self.bot.now()
@@ -137,6 +138,7 @@ class Tutoring:
             last_active=now,
             guild_id=guild_id,
             topic=topic,
+            extra={"owner": owner_name} if owner_name else {},
         )
         async with self.lock(channel_id):
             await self.say(channel, intro)
