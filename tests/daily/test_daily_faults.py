@@ -97,7 +97,9 @@ async def test_dms_closed_pause_and_tell_the_person_at_their_next_command(
     )
     await emu.wait_until(lambda: "DMs from me are closed" in embed_text(notice), WAIT, "the notice")
     assert notice.ephemeral
-    assert world.subs.peek_notice(str(gus.id)) is None  # told once
+    await emu.wait_until(  # told once: the notice is dropped once shown
+        lambda: world.subs.peek_notice(str(gus.id)) is None, WAIT, "the notice to be cleared"
+    )
 
     status = await world.slash("daily status", gus)
     message = await emu.wait_for_followup(status, 0, timeout=WAIT)
