@@ -157,6 +157,10 @@ def assert_all_acknowledged(emu: Emulator) -> None:
         if r.response is None
     ]
     assert not late, f"interactions never acknowledged in time: {late}"
+    twice = [
+        r.id for r in emu.interactions.values() if any(c.error_code == 40060 for c in r.callbacks)
+    ]
+    assert not twice, f"interactions the bot tried to answer twice: {twice}"
 
 
 def assert_no_pings(emu: Emulator) -> None:

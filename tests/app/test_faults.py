@@ -138,7 +138,13 @@ async def test_rate_limited_sends_are_retried(world: Bot) -> None:
 async def test_buttons_work_after_a_restart(world: Bot) -> None:
     question, result = await answered(world, "word2vec")
     card_id = button(question, "hint").split(":")[2]
+    typing = await world.click(question, "ans")  # a modal is open while the bot restarts
+    await world.emu.wait_for_response(typing, timeout=WAIT)
     await world.restart()
+
+    late = await world.emu.submit_modal(typing, {"Your answer": ANSWER})
+    graded = await world.reply(late, predicate=not_loading)
+    assert "Reference answer" in embed_text(graded)
 
     hint = await world.click(question, "hint")
     await world.emu.wait_for_response(hint, timeout=WAIT)

@@ -51,8 +51,13 @@ async def test_whole_quiz(world: Bot) -> None:
         WAIT * 3,
         "the final explanation",
     )
-    streaming = [v for v in result.versions if "Explaining" in str(v.payload.get("embeds"))]
-    assert len(streaming) >= 2, "the explanation should stream in several edits"
+    streaming = [
+        v.payload["embeds"][-1]["description"]
+        for v in result.versions
+        if v.payload.get("embeds") and v.payload["embeds"][-1]["title"] == "Explaining…"
+    ]
+    drafts = [d for d in streaming if d.removesuffix(" ▍").strip() not in ("", "…")]
+    assert len(streaming) >= 2 and drafts, "the explanation should stream in several edits"
     final = result.embeds[-1]
     assert final["title"].startswith("Explanation")
     assert final["description"].strip()

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app.choices import deck_choices, topic_choices
+from bot.app.errors import report
 from bot.app.quiz import _flow
+from bot.app.quiz._modals import ModalRegistry, submitted_text
+from bot.app.quiz._state import QuizState, template
+
+MODAL_ID = re.compile(template("modal"))
 
 
 class QuizCog(commands.Cog):
     """Quiz yourself (or a study group) on the decks."""
+
+    def __init__(self) -> None:
+        self.modals = ModalRegistry()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer a modal opened before a restart: discord.py no longer knows it."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        match = MODAL_ID.fullmatch(custom_id)
+        if match is None or self.modals.is_open(custom_id):
+            return
+        try:
+            await _flow.grade_answer(interaction, QuizState.from_match(match), submitted_text(data))
+        except Exception as exc:
+            await report(interaction, exc, "answer modal opened before a restart")
 
     @app_commands.command(name="quiz")
     @app_commands.describe(

@@ -1,8 +1,14 @@
-"""The answer modal: one paragraph input, as long as the tutor grades and no longer."""
+"""The answer modal: one paragraph input, as long as the tutor grades and no longer.
+
+discord.py dispatches a modal's submit only to the Modal object that opened it, which a
+restart loses. `ModalRegistry` remembers which answer modals this process opened, so the
+quiz cog can answer the submits nobody else will (see `QuizCog.on_interaction`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import discord
@@ -14,8 +20,7 @@ from bot.core.text import clip
 from bot.core.tutor import MAX_ANSWER_CHARS
 
 MODAL_TIMEOUT_S = 30 * 60
-"""A modal left open longer than this is forgotten (Discord's own limit is 15 min).
-"""
+"""How long this process keeps an open answer modal (a later submit is still answered)."""
 
 Submit = Callable[[discord.Interaction, QuizState, str], Awaitable[None]]
 
@@ -47,3 +52,37 @@ class AnswerModal(discord.ui.Modal):
     ) -> None:
         """One friendly line for the person, the details in the log."""
         await report(interaction, error, "answer modal")
+
+
+class ModalRegistry:
+    """Custom ids of the answer modals this process opened (discord.py answers those)."""
+
+    def __init__(self, ttl: float = MODAL_TIMEOUT_S) -> None:
+        self.ttl = ttl
+        self._open: dict[str, float] = {}
+
+    def opened(self, custom_id: str) -> None:
+        """Note a modal just sent; forget the ones past their time."""
+        now = time.monotonic()
+        self._open = {k: t for k, t in self._open.items() if t > now}
+        self._open[custom_id] = now + self.ttl
+
+    def is_open(self, custom_id: str) -> bool:
+        """Whether discord.py still holds the modal with this custom id."""
+        return self._open.get(custom_id, 0.0) > time.monotonic()
+
+
+def submitted_text(data: dict[str, Any]) -> str:
+    """The first text input's value in a modal submit payload (rows or labels, any nesting)."""
+
+    def walk(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            if isinstance(node.get("value"), str):
+                yield node["value"]
+            for child in (node.get("components"), node.get("component")):
+                yield from walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                yield from walk(child)
+
+    return next(walk(data.get("components") or []), "")
