@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app.daily._sender import ATTEMPTS
 from tests.app.conftest import WAIT, embed_text, not_loading
 from tests.daily.conftest import DailyWorld, pushed
 from tests.discord_emulator import MessageRecord, User
@@ -213,3 +214,42 @@ async def test_dst_gap_and_repeat_each_push_once(daily_world: DailyWorld) -> Non
     assert repeat.local_date == date(2026, 11, 1) and repeat.status == "sent"
     assert repeat.intended_at.astimezone(NY).strftime("%H:%M %Z") == "01:30 EDT"
     assert len(pushed(world, jo)) == 2 and len(pushed(world, kim)) == 1
+
+
+async def test_an_intent_older_than_the_nonce_is_found_in_the_channel_not_resent(
+    daily_world: DailyWorld,
+) -> None:
+    world, emu = daily_world, daily_world.emu
+    lea = await world.person("lea")
+    await subscribe(world, lea, time(10, 0), "UTC", datetime(2026, 8, 9, 9, 0, tzinfo=UTC))
+    dm = emu.dm_channel(lea)
+    route = rf"^POST /channels/{dm.id}/messages$"
+    world.cog.sender._backoff_s = 0.01  # the retries below need not wait long
+    emu.lose_responses(count=ATTEMPTS, route=route)  # posted, but no answer ever comes back
+    first = await world.scheduler.tick(datetime(2026, 8, 9, 10, 0, tzinfo=UTC))
+    assert first.left_open >= 1
+    assert ledger(world, lea) == [(date(2026, 8, 9), "intent", None)]
+    assert len(pushed(world, lea)) == 1  # it did arrive; the bot just never heard
+    await world.restart()
+    posts = len(emu.requests_matching(route))
+    # Back 20 minutes later: past Discord's nonce memory, so the bot looks before sending.
+    await world.scheduler.tick(datetime(2026, 8, 9, 10, 20, tzinfo=UTC))
+    assert len(emu.requests_matching(route)) == posts, "found in the channel: not sent again"
+    assert ledger(world, lea) == [(date(2026, 8, 9), "sent", None)]
+    assert len(pushed(world, lea)) == 1
+
+
+async def test_an_intent_left_from_an_ended_day_is_dropped(daily_world: DailyWorld) -> None:
+    world = daily_world
+    max_ = await world.person("max")
+    await subscribe(world, max_, time(22, 0), "UTC", datetime(2026, 8, 10, 9, 0, tzinfo=UTC))
+    await asyncio.to_thread(world.scheduler.claim, datetime(2026, 8, 10, 22, 0, tzinfo=UTC))
+    # The bot died right after the intent and is back the next evening.
+    await world.restart()
+    await world.scheduler.tick(datetime(2026, 8, 11, 22, 5, tzinfo=UTC))
+    assert ledger(world, max_) == [
+        (date(2026, 8, 10), "failed", "expired"),
+        (date(2026, 8, 11), "sent", None),
+    ]
+    (push,) = pushed(world, max_)
+    assert "2026-08-11" in push.embeds[0]["footer"]["text"]
