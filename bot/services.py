@@ -40,7 +40,7 @@ class Services:
     @cached_property
     def embedder(self) -> Embedder:
         """The bundled embedding model."""
-        return load_embedder(self.settings.embedder)
+        return load_embedder(self.settings.embedder, models_dir=self.settings.models_dir)
 
     @cached_property
     def index(self) -> CardIndex:

@@ -89,6 +89,11 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+ONNX_MAX_BATCH = 8
+"""onnxruntime runs small length-sorted batches faster than big padded ones on a small CPU
+(measured on 2 shared cores: batches of 4-8 were 2-3x faster per text than batches of 64)."""
+
+
 class OnnxEmbedder:
     """The same bundled weights exported to ONNX and run with onnxruntime; thread-safe.
 
@@ -113,6 +118,9 @@ class OnnxEmbedder:
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads sleep instead of spinning: on a small shared machine the LLM and
+        # the event loop need those cycles, and spinning made calls slower under load.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._wanted = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -127,9 +135,10 @@ class OnnxEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        step = max(1, min(batch_size, ONNX_MAX_BATCH))
         with self._lock:
-            for start in range(0, len(order), max(1, batch_size)):
-                chosen = order[start : start + batch_size]
+            for start in range(0, len(order), step):
+                chosen = order[start : start + step]
                 out[chosen] = self._batch([texts[i] for i in chosen])
             self.texts_embedded += len(texts)
         return out
