@@ -12,7 +12,8 @@ trap '$ENGINE volume rm -f "$VOLUME" >/dev/null 2>&1 || true' EXIT
 $ENGINE volume create "$VOLUME" >/dev/null
 
 step() { printf '\n== %s\n' "$*" >&2; }
-ft() { $ENGINE run --rm --network none -v "$VOLUME:/data" "$IMAGE" "$@"; }
+# No periodic health probe for these one-shot runs (podman would need systemd to time it).
+ft() { $ENGINE run --rm --network none --no-healthcheck -v "$VOLUME:/data" "$IMAGE" "$@"; }
 fail() { echo "image-test: FAILED: $*" >&2; exit 1; }
 
 step "image $IMAGE: $($ENGINE image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=si)B"
