@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -308,27 +307,29 @@ def measure(tutor: Tutor, text: str, pending: Card | None, guild_id: str | None)
     )
 
 
-_ANAPHORA = frozenset("it that this they them those these its why so how".split())
+_ANAPHORA = frozenset("it that this they them those these its so".split())
 
 
-def context_question(message: str, card: Card | None, turns: Sequence[Turn] = ()) -> str:
-    """The question to retrieve and answer with, given the conversation so far.
-
-    A short or anaphoric question ("why?", "what does it mean?") is about the card under
-    discussion, so the card's question is put in front of it; a self-contained question is
-    used as it is, so retrieval is not pulled towards the current card. Without a card, the
-    person's previous question stands in for it.
-    """
-    message = message.strip()
+def is_anaphoric(message: str) -> bool:
+    """Whether a question leans on what came before ("why?", "what does that mean?")."""
     words = normalize(message).split()
     content = [w for w in words if w not in _ANAPHORA and w not in _WH and w not in _AUX]
-    anaphoric = len(content) <= 2 or (len(words) <= 8 and bool(_ANAPHORA & set(words)))
-    if not anaphoric:
+    return not content or (len(words) <= 8 and bool(_ANAPHORA & set(words)))
+
+
+def context_question(message: str, card: Card | None, subject: str | None = None) -> str:
+    """The question to retrieve and answer with, given the conversation so far.
+
+    A short or anaphoric question ("why?", "what does it mean?") is about what was being
+    discussed: the person's last question if one was answered since the card was asked
+    (`subject`), else the card; that text is put in front of it. A self-contained question
+    is used as it is, so retrieval is not pulled towards the current card.
+    """
+    message = message.strip()
+    if not is_anaphoric(message):
         return message
-    if card is not None:
-        return clip(f"{card.question.strip()} {message}", 480)
-    earlier = [t.text for t in turns if t.role == "person" and t.text.strip() != message]
-    return clip(f"{earlier[-1]} {message}", 480) if earlier else message
+    before = subject or (card.question.strip() if card is not None else "")
+    return clip(f"{before} {message}", 480) if before else message
 
 
 def cut_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
@@ -367,6 +368,8 @@ class Conversation:
     recent_cards: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
     """Other people already told, once, that this conversation is not theirs."""
+    subject: str | None = None
+    """The person's last question answered since the card was asked (context for "why?")."""
     answered: int = 0
     correct: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -389,6 +392,7 @@ class Conversation:
             last_answer=None,
             last_grade=None,
             recent_cards=recent,
+            subject=None,
             last_active=now,
         )
 
@@ -411,6 +415,10 @@ class Conversation:
     def revealed(self, now: datetime) -> Conversation:
         """The pending card was skipped: its answer is shown, nothing is left to answer."""
         return replace(self, phase=Phase.GRADED, last_answer=None, last_grade=None, last_active=now)
+
+    def discussed(self, question: str) -> Conversation:
+        """A question of the person's was answered: later "why?"s refer to it."""
+        return replace(self, subject=clip(" ".join(question.split()), TURN_CHARS))
 
     def touched(self, now: datetime) -> Conversation:
         """The person said something (keeps the conversation from idling out)."""
@@ -457,6 +465,7 @@ class Conversation:
             "turns": [[t.role, t.text] for t in self.turns],
             "recent_cards": list(self.recent_cards),
             "ignored": list(self.ignored),
+            "subject": self.subject,
             "answered": self.answered,
             "correct": self.correct,
             "extra": dict(self.extra),
@@ -485,6 +494,7 @@ class Conversation:
             turns=turns[-MAX_TURNS:],
             recent_cards=tuple(data.get("recent_cards", ())),
             ignored=tuple(data.get("ignored", ())),
+            subject=data.get("subject"),
             answered=int(data.get("answered", 0)),
             correct=int(data.get("correct", 0)),
             extra=dict(data.get("extra", {})),

@@ -20,6 +20,7 @@ from bot.core.conversation import (
     Signals,
     context_question,
     cut_message,
+    is_anaphoric,
     measure,
     parse_command,
     read_message,
@@ -232,10 +233,15 @@ def test_self_contained_questions_are_left_alone() -> None:
     assert context_question(text, CARD) == text
 
 
-def test_without_a_card_the_previous_question_is_the_context() -> None:
-    conv = _conv().said("person", "what are token embeddings").said("tutor", "They are ...")
-    assert context_question("why?", None, conv.turns) == "what are token embeddings why?"
-    assert context_question("why?", None, ()) == "why?"
+def test_the_last_question_discussed_comes_before_the_card() -> None:
+    conv = _conv().asking("c1", T0).discussed("what are token embeddings?")
+    assert context_question("why?", CARD, conv.subject) == "what are token embeddings? why?"
+    assert context_question("why?", None, None) == "why?"
+    assert conv.asking("c2", T0).subject is None, "a new card starts a new subject"
+    for text in ("why?", "how so?", "what does that mean?", "why is it cheaper?"):
+        assert is_anaphoric(text), text
+    for text in ("what is negative sampling?", "what about cbow?", "how do tokenizers work?"):
+        assert not is_anaphoric(text), text
 
 
 def test_long_messages_are_cut() -> None:

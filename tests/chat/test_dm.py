@@ -119,6 +119,12 @@ async def test_a_question_mid_quiz_is_answered_then_the_quiz_resumes(world: Bot)
     still = await settled(world, world.alice, lambda c: len(c.turns) > len(conv.turns))
     assert still.card_id == conv.card_id and still.phase is Phase.ASKING
     assert still.answered == 0, "a question is not graded as an answer"
+    # A follow-up "why?" is about what was just discussed, not the card being asked.
+    why = await say(world, dm, world.alice, "why does that help?")
+    back = await reply_after(world, dm, why, lambda m: "Back to the question" in text(m))
+    answer = [m for m in bot_messages(world, dm) if why.id < m.id < back.id]
+    assert answer and neg.card_id[:8] in text(answer[0]), [text(m) for m in answer]
+    assert (await settled(world, world.alice, lambda c: c.subject is not None)).answered == 0
 
 
 async def test_instructions_in_an_answer_are_graded_not_obeyed_and_long_text_is_cut(

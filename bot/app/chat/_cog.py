@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 from datetime import UTC
@@ -40,14 +41,22 @@ INTENT_NOTE = (
     "Intent* under Bot in the Discord Developer Portal and set FLASHTUTOR_MESSAGE_CONTENT=true.)"
 )
 NO_THREADS_NOTE = (
-    "I can't open a private thread in that channel (I need the *Create Private Threads* and "
-    "*Send Messages in Threads* permissions there), so we'll talk here in your DMs instead."
+    "I can't open a private thread here (that needs a text channel where I have the *Create "
+    "Private Threads* and *Send Messages in Threads* permissions), so we'll talk in your DMs."
+)
+DMS_CLOSED = (
+    "I can't send you direct messages: allow DMs from this server's members (Privacy "
+    "Settings), then try /tutor again."
 )
 FLOOD_NOTICE = (
     "You're sending messages faster than I can read them: I'll skip a few. Slow down a little."
 )
 CUT_NOTICE = "Your message was long: I read only its first 2000 characters."
 MENTION_HELP = "Mention me with a question, e.g. “@flashtutor what is negative sampling?”"
+CANNOT_READ = (
+    "I can't read messages in threads without the Message Content intent. Mention me in your "
+    "message to continue here, or use /tutor again to talk in DMs."
+)
 NO_CONVERSATION = "We're not in a conversation right now: start one with /tutor."
 
 
@@ -96,11 +105,43 @@ class ChatCog(commands.Cog):
         """Chat with the tutor: it asks, you type answers, questions and words like 'hint'."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = interaction.user
-        guild_id = guild_scope(interaction)
-        target: discord.abc.Messageable | None = None
-        place, note = PLACE_DM, ""
-        where = "your DMs"
+        target, place, where, note = await self._open_place(interaction)
+        intro = f"Hi {_name(user)}! Let's study{f' “{topic}”' if topic else ''}."
+        if note:
+            intro = f"{note}\n\n{intro}"
+        if target is None:
+            await interaction.followup.send(DMS_CLOSED, ephemeral=True)
+            return
+        try:
+            conv = await self.tutoring.start(
+                target,
+                user_id=user.id,
+                place=place,
+                channel_id=target.id,
+                guild_id=guild_scope(interaction),
+                topic=topic,
+                intro=intro,
+                owner_name=_name(user),
+            )
+        except discord.Forbidden:
+            await interaction.followup.send(DMS_CLOSED, ephemeral=True)
+            return
+        if conv is None:
+            await interaction.followup.send("I found no cards to ask about.", ephemeral=True)
+            return
+        text = f"Our conversation is in {where}."
+        if note:
+            text += "\n" + note
+        # Our own words and a channel link (which notifies no one): kept clickable.
+        await interaction.followup.send(clip(text, 2000), ephemeral=True)
+
+    async def _open_place(
+        self, interaction: discord.Interaction
+    ) -> tuple[discord.Thread | discord.DMChannel | None, str, str, str]:
+        """Where to talk: (channel, place, how to name it, why not a thread); None if no DMs."""
+        user = interaction.user
         channel = interaction.channel
+        note = ""
         if interaction.guild is not None:
             perms = interaction.app_permissions
             if not self.bot.settings.message_content:
@@ -118,46 +159,15 @@ class ChatCog(commands.Cog):
                         auto_archive_duration=60,
                     )
                     await thread.add_user(user)
-                    target, place, where = thread, thread_place(channel.id), thread.mention
+                    return thread, thread_place(channel.id), thread.mention, ""
                 except discord.HTTPException as exc:
                     log.info("could not open a private thread in %s: %s", channel.id, exc)
                     note = NO_THREADS_NOTE
-        if target is None:
-            try:
-                target = user.dm_channel or await user.create_dm()
-            except discord.HTTPException:
-                target = None
-        assert target is not None
-        target_id = getattr(target, "id", 0)
-        intro = f"Hi {_name(user)}! Let's study{f' “{topic}”' if topic else ''}."
-        if note:
-            intro = f"{note}\n\n{intro}"
         try:
-            conv = await self.tutoring.start(
-                target,
-                user_id=user.id,
-                place=place,
-                channel_id=target_id,
-                guild_id=guild_id,
-                topic=topic,
-                intro=intro,
-                owner_name=_name(user),
-            )
-        except discord.Forbidden:
-            await interaction.followup.send(
-                "I can't send you direct messages: allow DMs from this server's members "
-                "(Privacy Settings), then try /tutor again.",
-                ephemeral=True,
-            )
-            return
-        if conv is None:
-            await interaction.followup.send("I found no cards to ask about.", ephemeral=True)
-            return
-        text = f"Our conversation is in {where}."
-        if note:
-            text += "\n" + note
-        # Our own words and a channel link (which notifies no one): kept clickable.
-        await interaction.followup.send(clip(text, 2000), ephemeral=True)
+            dm = user.dm_channel or await user.create_dm()
+        except discord.HTTPException:
+            return None, PLACE_DM, "your DMs", note
+        return dm, PLACE_DM, "your DMs", note
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -231,6 +241,8 @@ class ChatCog(commands.Cog):
             return
         text = await self._read(message)
         if not text:
+            if isinstance(channel, discord.Thread) and not self.bot.settings.message_content:
+                await self._cannot_read(channel, seen)
             return
         async with tutoring.lock(channel.id):
             # Re-read under the lock: the message before this one may have changed the state.
@@ -239,6 +251,14 @@ class ChatCog(commands.Cog):
                 return
             async with channel.typing():
                 await tutoring.handle(channel, convs[0], text)
+
+    async def _cannot_read(self, channel: discord.Thread, conv: Conversation) -> None:
+        """Say once why thread messages arrive empty (the intent was turned off since)."""
+        if conv.extra.get("cannot_read"):
+            return
+        await self.tutoring.say(channel, CANNOT_READ)
+        extra = {**conv.extra, "cannot_read": True}
+        await self.tutoring.save(dataclasses.replace(conv, extra=extra))
 
     async def _outside_conversation(self, message: discord.Message) -> None:
         """A DM with no conversation running: stats, a question, or a pointer to /tutor."""

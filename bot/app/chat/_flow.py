@@ -27,6 +27,7 @@ from bot.core.conversation import (
     Kind,
     Phase,
     context_question,
+    is_anaphoric,
     measure,
     parse_command,
     read_message,
@@ -237,10 +238,13 @@ class Tutoring:
                 answer = clip(card.answer.strip(), 1500)
                 await self.say(channel, f"Skipped. The answer was:\n{answer}")
                 conv = conv.revealed(self.bot.now())
-            asked = await self.ask_next(channel, conv)
-            if asked is None:
+            following = await self.ask_next(channel, conv)
+            if following is None:
                 await self.close(conv)
-            return asked
+            return following
+        if command is Command.WHY and conv.subject is not None:  # about the last question
+            asked = context_question("why?", None, conv.subject)
+            return await self.answer(channel, conv, asked, after=conv.phase)
         if conv.phase is Phase.ASKING:  # explain / why before answering would give it away
             await self.say(channel, "Have a go first: type your answer, or say **hint**.")
             return conv
@@ -252,7 +256,7 @@ class Tutoring:
             await self.say(channel, "Say **next** when you're ready, or ask me anything.")
             return conv.said("tutor", result.text)
         # "why?" (or "explain" after a skip): a grounded answer about the card in question.
-        return await self.answer(channel, conv, context_question("why?", card), after="graded")
+        return await self.answer(channel, conv, context_question("why?", card), after=Phase.GRADED)
 
     async def grade(
         self, channel: Channel, conv: Conversation, card: Card, answer: str
@@ -297,24 +301,28 @@ class Tutoring:
         self, channel: Channel, conv: Conversation, card: Card, text: str, *, about_pending: bool
     ) -> Conversation:
         """Answer a question from the cards, then return to the quiz."""
-        if about_pending and conv.phase is Phase.ASKING:
-            await self.say(
-                channel,
-                "That's the question I'm asking you! Have a go, or say **hint** for a clue "
-                "or **skip** to see the answer.",
-            )
-            return conv
-        asked = context_question(text, card if conv.phase is Phase.GRADED else None, conv.turns)
-        after = "asking" if conv.phase is Phase.ASKING else "graded"
-        conv = await self.answer(channel, conv, asked, after=after)
-        return conv
+        if conv.phase is Phase.ASKING:
+            # A question about the card being asked ("what is X?" when X is the card, or "what
+            # does that mean?" with nothing else under discussion) would give the answer away.
+            if about_pending or (is_anaphoric(text) and conv.subject is None):
+                await self.say(
+                    channel,
+                    "That's what I'm asking you! Have a go, or say **hint** for a clue or "
+                    "**skip** to see the answer.",
+                )
+                return conv
+            asked = context_question(text, None, conv.subject)
+        else:
+            asked = context_question(text, card, conv.subject)
+        conv = await self.answer(channel, conv, asked, after=conv.phase)
+        return conv.discussed(asked)
 
     async def answer(
-        self, channel: Channel, conv: Conversation, question: str, *, after: str
+        self, channel: Channel, conv: Conversation, question: str, *, after: Phase
     ) -> Conversation:
         """Stream a grounded answer with citations; then point back to where we were."""
         result = await self.answer_only(channel, question, conv.guild_id)
-        if after == "asking" and conv.card_id is not None:
+        if after is Phase.ASKING and conv.card_id is not None:
             card = await self._card(conv)
             if card is not None:
                 await self.say(channel, f"Back to the question: **{card.question.strip()}**")
