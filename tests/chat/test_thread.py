@@ -73,3 +73,17 @@ async def test_without_private_thread_permission_it_falls_back_to_dms(world: Bot
     dm = emu.dm_channel(world.bob)
     await emu.wait_for_message(dm, asked, timeout=CHAT_WAIT)
     assert not [c for c in emu.world.channels.values() if c.parent_id == quiz.id]
+
+
+async def test_closed_dms_get_a_clear_message(world: Bot) -> None:
+    emu = world.emu
+    quiz = emu.channel_named(world.guild, "quiz")
+    await emu.set_overwrite(quiz, emu.bot, deny=Perm.CREATE_PRIVATE_THREADS)
+    emu.close_dms(world.admin)
+    try:
+        cmd = await world.slash("tutor", user=world.admin, channel=quiz)
+        ack = await ack_of(world, cmd)
+        assert "can't send you direct messages" in text(ack)
+        assert cog(world).tutoring.store.get(str(world.admin.id), "dm") is None
+    finally:
+        emu.close_dms(world.admin, closed=False)
