@@ -60,7 +60,7 @@ class DailyCog(commands.GroupCog, group_name="daily"):
         self.subs = SubscriptionStore(bot.services.store)
         self.sender = PacedSender(bot.http, rate=bot.settings.daily_push_rate)
         self.scheduler = DailyScheduler(
-            bot.tutor, bot.services.store, self.sender, guild_owner=self._guild_owner
+            lambda: bot.tutor, bot.services.store, self.sender, guild_owner=self._guild_owner
         )
         self._loop: asyncio.Task[None] | None = None
         super().__init__()

@@ -71,18 +71,23 @@ class DailyScheduler:
 
     def __init__(
         self,
-        tutor: Tutor,
+        tutor: Callable[[], Tutor],
         store: ProgressStore,
         sender: PacedSender,
         *,
         guild_owner: Callable[[str], int | None] = lambda guild_id: None,
     ) -> None:
-        self.tutor = tutor
+        self._tutor = tutor
         self.store = store
         self.subs = SubscriptionStore(store)
         self.sender = sender
         self.guild_owner = guild_owner
         self._lock = asyncio.Lock()
+
+    @property
+    def tutor(self) -> Tutor:
+        """The tutor, built on first use (so loading the cog never loads the models)."""
+        return self._tutor()
 
     async def tick(self, now: datetime) -> TickReport:
         """Claim what is due at `now`, resend open intents, deliver, record outcomes."""
