@@ -11,6 +11,7 @@ beyond reading its lists, and the student's answer reaches it only as quoted dat
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -326,7 +327,10 @@ class Explainer:
             log.warning("explanation fell back to the reference answer: %s", exc)
             yield ExplainResult(fallback_text(card, grade), fallback=True, reason=str(exc))
             return
-        yield self._grounded_explanation(card, answer, grade, "".join(draft))
+        # The grounding check embeds text: keep it off the event loop.
+        yield await asyncio.to_thread(
+            self._grounded_explanation, card, answer, grade, "".join(draft)
+        )
 
     def _grounded_explanation(
         self, card: Card, answer: str, grade: Grade, text: str
@@ -353,7 +357,7 @@ class Explainer:
         if not question.strip():
             raise InputError("ask a question (the text was empty)")
         cards = [card for card, _ in hits]
-        scores = self.relevance(question, cards)
+        scores = await asyncio.to_thread(self.relevance, question, cards)
         ranked = sorted(zip(cards, scores, strict=True), key=lambda cs: -cs[1])
         relevant = [c for c, s in ranked if s >= self.relevance_threshold][:MAX_ASK_CARDS]
         if not relevant:
@@ -378,7 +382,7 @@ class Explainer:
             log.warning("answer fell back to the closest card: %s", exc)
             yield self._card_answer(relevant[0], str(exc))
             return
-        yield self._grounded_answer(relevant, "".join(draft))
+        yield await asyncio.to_thread(self._grounded_answer, relevant, "".join(draft))
 
     def _card_answer(self, card: Card, reason: str) -> ExplainResult:
         text = f'From the card "{card.title or card.question}" [card:{card.card_id[:8]}]:\n'
