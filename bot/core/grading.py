@@ -464,14 +464,14 @@ class Grader:
             if ans.repeats_question and row[_COS_AQ] >= _COPY_COSINE:
                 reasons.append("the answer only repeats the question")
                 cap = min(cap, self.params.partial_at - 0.01)
-            score = min(score, cap)
-            if max_score < 1.0:
-                score = min(score, max(0.0, max_score))
-                reasons.append(f"score capped at {max_score:.2f} (hints were used)")
             # Points are not credited when a guard ruled the answer out (copied question,
             # instructions to the grader).
             creditable = cap >= self.params.partial_at
             covered_mask = (coverage >= self.params.cover_at) & creditable
+            score = min(score, cap)
+            if max_score < 1.0:
+                score = min(score, max(0.0, max_score))
+                reasons.append(f"score capped at {max_score:.2f} (hints were used)")
             grades.append(
                 Grade(
                     score=score,
@@ -551,7 +551,13 @@ def analyse_answer(question: str, answer: str, params: GraderParams) -> _Answer:
     distinct = {stem(t) for t in content}
     # Only a near-total copy is ruled out here: real answers often reuse the question's words
     # ("Is X harder than Y?" "X is harder."); partial copies are left to the model's features.
-    repeats_question = len(distinct) >= 2 and not [w for w in novel if stem(w) not in _META_STEMS]
+    # A copy says nothing beyond the question and takes up most of it; an answer that restates
+    # one of the options a long question spells out is not a copy.
+    repeats_question = (
+        len(distinct) >= 2
+        and not [w for w in novel if stem(w) not in _META_STEMS]
+        and len(distinct & question_stems) >= 0.6 * len(question_stems)
+    )
     if _stuffed(tokens, text):
         reasons.append("the answer reads like a list of keywords, not an explanation")
         cap = min(cap, below_correct)

@@ -51,7 +51,6 @@ GOOD = {
 }
 PARTIAL = {
     TOKENIZATION: "It splits text into tokens.",
-    TOKEN_EMBEDDINGS: "They turn words into vectors of numbers.",
     TOKENIZER_TIE: "Because the model learned embeddings for its own tokenizer's tokens.",
     NEGATIVE: "It reduces how much computation word2vec training needs.",
 }
