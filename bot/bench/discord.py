@@ -29,6 +29,7 @@ ANSWERS = (
 )
 _POLL_S = 0.05
 _WAIT_S = 120.0
+_IDLE_S = 5.0
 
 
 class StallWatch:
@@ -166,6 +167,11 @@ async def _session(
             bot = await runner.start()
             await runner.wait_ready(_WAIT_S)
             await bot.tree.sync()
+            # The same watchdog over an idle bot first: what this machine's load alone costs.
+            idle = StallWatch()
+            idle.start()
+            await asyncio.sleep(_IDLE_S)
+            await idle.stop()
             watch = StallWatch()
             watch.start()
             crowd = [_Person(client, u["id"], channel_id, i) for i, u in enumerate(users)]
@@ -201,6 +207,7 @@ async def _session(
         "ack_session_s": round(elapsed, 1),
         "ack_people_failed": len(failures),
         "loop_stall_max_ms": ms(watch.worst),
+        "loop_stall_idle_max_ms": ms(idle.worst),
         **({"ack_first_failure": failures[0][:300]} if failures else {}),
     }
 

@@ -51,7 +51,10 @@ def bench(args: argparse.Namespace) -> int:
             f"unknown bench group(s): {', '.join(unknown)}; choose from {', '.join(GROUPS)}"
         )
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
-    console = Console(stderr=args.json == "-")
+    to_stderr = args.json == "-"
+    stream = sys.stderr if to_stderr else sys.stdout
+    # Piped output gets a fixed width so the table stays readable in logs.
+    console = Console(stderr=to_stderr, width=None if stream.isatty() else 120)
     settings = services().settings
     results = run_bench(
         settings,
