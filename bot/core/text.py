@@ -18,7 +18,7 @@ ZWSP = "\u200b"
 _AT = re.compile(r"@(?!\u200b)")
 _CHANNEL = re.compile(r"<(?=#)")
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9`*])")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9`*])")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _SPACES = re.compile(r"\s+")

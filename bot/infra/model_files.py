@@ -152,6 +152,7 @@ def assemble(parts: Sequence[Path], dest: Path, sha256: str, size: int | None = 
                         written += len(block)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a model file is not a secret
         actual = digest.hexdigest()
         if (size is not None and written != size) or actual != sha256:
             raise ModelUnavailable(

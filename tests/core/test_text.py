@@ -66,3 +66,11 @@ def test_split_sentences_on_punctuation_lists_and_paragraphs() -> None:
         "Yes.",
     ]
     assert split_sentences("  ") == []
+
+
+def test_split_sentences_keeps_closing_quotes() -> None:
+    text = 'Given "Thou shalt not make," it predicts "a machine." In skip-gram it is reversed.'
+    assert split_sentences(text) == [
+        'Given "Thou shalt not make," it predicts "a machine."',
+        "In skip-gram it is reversed.",
+    ]
