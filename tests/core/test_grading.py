@@ -201,3 +201,24 @@ def test_thresholds_come_from_params(grader: Grader) -> None:
     strict = Grader(load_embedder("minilm"), replace(grader.params, correct_at=0.99))
     grade = strict.grade(CONTEXTUAL, CARDS[CONTEXTUAL], GOOD[CONTEXTUAL])
     assert grade.verdict == "partial"
+
+
+def test_light_rewrites_of_the_question_are_not_correct(grader: Grader) -> None:
+    rewrites = {
+        TOKENIZATION: [
+            "What is tokenization and why does it matter?",
+            "Tokenization: what it is and why it is important.",
+        ],
+        TOKEN_EMBEDDINGS: [
+            "Token embeddings help language models.",
+            "How do token embeddings help LLMs?",
+        ],
+        TOKENIZER_TIE: [
+            "A pretrained language model can't use a different tokenizer without retraining.",
+        ],
+        NEGATIVE: ["Negative sampling is a sampling method that works with negatives."],
+    }
+    items = [(q, CARDS[q], a) for q, answers in rewrites.items() for a in answers]
+    for item, grade in zip(items, grader.grade_many(items), strict=True):
+        assert grade.verdict != "correct", (item[2], grade)
+        assert grade.score < grader.params.correct_at / 2 + 0.05, (item[2], grade)
