@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from bot.errors import ConfigError
+
 if TYPE_CHECKING:
     from bot.infra.embedder import Embedder
 
@@ -146,7 +148,10 @@ class GraderParams:
         """Rebuild from `to_dict` output; the feature list must match this code's features."""
         features = tuple(data["features"])
         if features != FEATURES:
-            raise ValueError(f"grading model features {features} do not match {FEATURES}")
+            raise ConfigError(
+                f"grading model features {features} do not match this version's {FEATURES};"
+                " re-run `python -m bot.eval.asag calibrate`"
+            )
         return cls(
             features=features,
             mean=tuple(float(v) for v in data["mean"]),
@@ -343,7 +348,7 @@ class Grader:
             return cached
         q = normalize_text(question)
         r = normalize_text(reference)
-        points = tuple(split_key_points(r)) or (r,)
+        points = tuple(split_key_points(r))
         question_stems = frozenset(stem(w) for w in content_words(q))
         prose = _FENCE.sub(" ", _FENCE_INTRO.sub("\n", r))
         ref_content = content_words(prose)
@@ -399,7 +404,7 @@ class Grader:
         self, ref: _Reference, ans: _Answer, vec: dict[str, Vector]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Feature row and per-key-point coverage for one prepared pair."""
-        if not ans.text:
+        if not ans.text or not ref.points:
             return np.zeros(len(FEATURES)), np.zeros(len(ref.points))
         a = vec[ans.text]
         cos_ar = float(a @ vec[ref.reference])
@@ -457,6 +462,10 @@ class Grader:
         vectors = self._embed_all(prepared)
         grades: list[Grade] = []
         for (ref, ans), max_score in zip(prepared, caps, strict=True):
+            if not ref.points:
+                reason = "the card has no reference answer to grade against"
+                grades.append(Grade(0.0, "incorrect", [], [], [*ans.reasons, reason]))
+                continue
             row, coverage = self._features(ref, ans, vectors)
             score = float(self.params.probability(row[None, :])[0]) if ans.text else 0.0
             reasons = list(ans.reasons)

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.core.grading import FEATURES, Grade, Grader, GraderParams, split_key_points
+from bot.errors import ConfigError
 from bot.eval.asag import adversarial_answers, seed_cards
 from bot.infra.embedder import load_embedder
 
@@ -193,7 +194,7 @@ def test_params_round_trip_and_reject_other_features() -> None:
     assert 0 < params.partial_at < params.correct_at < 1
     assert GraderParams.from_dict(json.loads(json.dumps(params.to_dict()))) == params
     broken = params.to_dict() | {"features": ["cosine"]}
-    with pytest.raises(ValueError, match="do not match"):
+    with pytest.raises(ConfigError, match="do not match"):
         GraderParams.from_dict(broken)
 
 
@@ -222,3 +223,12 @@ def test_light_rewrites_of_the_question_are_not_correct(grader: Grader) -> None:
     for item, grade in zip(items, grader.grade_many(items), strict=True):
         assert grade.verdict != "correct", (item[2], grade)
         assert grade.score < grader.params.correct_at / 2 + 0.05, (item[2], grade)
+
+
+def test_an_empty_reference_is_graded_incorrect_with_a_reason(grader: Grader) -> None:
+    for reference in ("", "  \n ", "\x00\u200b"):
+        grade = grader.grade(TOKENIZATION, reference, GOOD[TOKENIZATION])
+        assert grade.verdict == "incorrect" and grade.score == 0.0
+        assert grade.covered == [] and grade.missed == []
+        assert any("no reference answer" in r for r in grade.reasons)
+    assert grader.key_points("") == []
