@@ -140,6 +140,9 @@ def _quiz_loop(svc: Services, topic: str | None, deck: str | None) -> int:
                     hints += 1
                     print(f"Hint: {hint}")
                 continue
+            if not answer.strip():
+                print("Type your answer (or :hint, :skip, :quit).")
+                continue
             if answer.strip() == ":skip":
                 tutor.skip(LOCAL_USER, card, now=now(), place="terminal")
                 print(f"Skipped. The answer was:\n{card.answer.strip()}\n")

@@ -125,7 +125,7 @@ def test_errors_are_one_line_without_traceback(capsys: pytest.CaptureFixture[str
 
 def test_terminal_quiz_records_progress(data_dir: Path, tmp_path: Path) -> None:
     env = {**os.environ, "FLASHTUTOR_DATA_DIR": str(data_dir), "FLASHTUTOR_LLM_MODEL": "none"}
-    answers = ":hint\nTokens are pieces of text.\n\n:skip\n:quit\n"
+    answers = ":hint\n\nTokens are pieces of text.\n\n:skip\n:quit\n"
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "quiz", "--topic", "tokenization"],
         input=answers,
@@ -138,6 +138,7 @@ def test_terminal_quiz_records_progress(data_dir: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Q: " in proc.stdout and "Hint: " in proc.stdout
     assert "Reference answer:" in proc.stdout and "Skipped." in proc.stdout
+    assert "Type your answer" in proc.stdout  # an empty line is not graded
     assert "Traceback" not in proc.stderr
     from bot.infra.store import ProgressStore
 
