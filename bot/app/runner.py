@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 TOKEN_HELP = (
     "FLASHTUTOR_DISCORD_TOKEN is not set: create a Discord application and bot, then put its "
-    "token in the environment or .env (see docs/DISCORD_SETUP.md, linked from the README)"
+    "token in the environment or .env (see docs/DISCORD_SETUP.md, linked from the README); "
+    "meanwhile `make quiz` runs the same tutor in this terminal"
 )
 
 
