@@ -60,9 +60,9 @@ FULL = Sizes(
 )
 QUICK = Sizes(
     "quick",
-    ingest_cards=200,
+    ingest_cards=120,
     queries=24,
-    query_repeats=4,
+    query_repeats=3,
     grade_cards=16,
     grade_rounds=2,
     scale_vectors=20_000,

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +39,23 @@ def available() -> str | None:
     return None
 
 
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A pre-exec hook that has Linux SIGTERM the child when the bench dies."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+    import signal
+
+    # Resolved here, in the parent: the forked child must not import or load anything.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig = 1
+
+    def arm() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return arm
+
+
 @contextmanager
 def emulator_process(*, timeout_s: float = 120.0) -> Iterator[EmulatorProcess]:
     """Start `python -m tests.discord_emulator --port 0`, yield its URLs, stop it."""
@@ -51,6 +68,8 @@ def emulator_process(*, timeout_s: float = 120.0) -> Iterator[EmulatorProcess]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        # A bench killed half-way must not leave an emulator serving forever.
+        preexec_fn=_parent_death_signal(),
     )
     try:
         line: list[str] = []
