@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import discord
 
@@ -30,6 +30,23 @@ class _QuizButton(Guarded):
     state: QuizState
     open_to_all = False
     """True for buttons that anyone may press on a public question."""
+    face: ClassVar[tuple[str, str, discord.ButtonStyle, str]]
+    """(action, label, style, emoji): the action is also the button's custom-id template key."""
+
+    def __init__(self, state: QuizState) -> None:
+        action, label, style, emoji = self.face
+        button = discord.ui.Button[Any](
+            label=label, style=style, emoji=emoji, custom_id=state.custom_id(action)
+        )
+        super().__init__(button)  # type: ignore[call-arg]  # DynamicItem, later in the MRO
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild the button from its custom id."""
+        return cls(QuizState.from_match(match))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the quiz's owner, except on public questions for the shared buttons."""
@@ -44,14 +61,6 @@ class _QuizButton(Guarded):
         return False
 
 
-def _button(
-    state: QuizState, action: str, label: str, style: discord.ButtonStyle, emoji: str
-) -> discord.ui.Button[Any]:
-    return discord.ui.Button(
-        label=label, style=style, emoji=emoji, custom_id=state.custom_id(action)
-    )
-
-
 class AnswerButton(
     _QuizButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=template("ans")
 ):
@@ -59,16 +68,7 @@ class AnswerButton(
 
     open_to_all = True
 
-    def __init__(self, state: QuizState) -> None:
-        super().__init__(_button(state, "ans", "Answer", discord.ButtonStyle.primary, "✍️"))
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        """Rebuild the button from its custom id."""
-        return cls(QuizState.from_match(match))
+    face = ("ans", "Answer", discord.ButtonStyle.primary, "✍️")
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Open a modal for this person's answer (in a study group, their own copy)."""
@@ -89,16 +89,7 @@ class HintButton(
 
     open_to_all = True
 
-    def __init__(self, state: QuizState) -> None:
-        super().__init__(_button(state, "hint", "Hint", discord.ButtonStyle.secondary, "💡"))
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        """Rebuild the button from its custom id."""
-        return cls(QuizState.from_match(match))
+    face = ("hint", "Hint", discord.ButtonStyle.secondary, "💡")
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Show the next hint."""
@@ -112,16 +103,7 @@ class SkipButton(
 
     open_to_all = True
 
-    def __init__(self, state: QuizState) -> None:
-        super().__init__(_button(state, "skip", "Skip", discord.ButtonStyle.secondary, "⏭️"))
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        """Rebuild the button from its custom id."""
-        return cls(QuizState.from_match(match))
+    face = ("skip", "Skip", discord.ButtonStyle.secondary, "⏭️")
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Record a skip and show the answer."""
@@ -135,16 +117,7 @@ class RevealButton(
 
     open_to_all = True
 
-    def __init__(self, state: QuizState) -> None:
-        super().__init__(_button(state, "rev", "Reveal", discord.ButtonStyle.secondary, "👁️"))
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        """Rebuild the button from its custom id."""
-        return cls(QuizState.from_match(match))
+    face = ("rev", "Reveal", discord.ButtonStyle.secondary, "👁️")
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Record the reveal and show the answer."""
@@ -156,16 +129,7 @@ class ExplainButton(
 ):
     """Streams an explanation of what the answer missed."""
 
-    def __init__(self, state: QuizState) -> None:
-        super().__init__(_button(state, "exp", "Explain", discord.ButtonStyle.primary, "🧠"))
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        """Rebuild the button from its custom id."""
-        return cls(QuizState.from_match(match))
+    face = ("exp", "Explain", discord.ButtonStyle.primary, "🧠")
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Stream the explanation into this message."""
@@ -177,16 +141,7 @@ class NextButton(
 ):
     """Asks the next card of the same quiz."""
 
-    def __init__(self, state: QuizState) -> None:
-        super().__init__(_button(state, "next", "Next", discord.ButtonStyle.success, "➡️"))
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        """Rebuild the button from its custom id."""
-        return cls(QuizState.from_match(match))
+    face = ("next", "Next", discord.ButtonStyle.success, "➡️")
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Post the next card."""
