@@ -19,8 +19,7 @@ sleep 3
 API=$(python3 -c 'import json; print(json.load(open("/tmp/ft-emu.json"))["api_base"])')
 GW=$(python3 -c 'import json; print(json.load(open("/tmp/ft-emu.json"))["gateway_url"])')
 podman volume exists "$VOL" || podman volume create "$VOL" >/dev/null
-# A heartbeat left by the previous run must not count as this one's.
-podman run --rm --no-healthcheck -v "$VOL:/data" --entrypoint rm "$IMAGE" -f /data/heartbeat
+# A heartbeat left by an earlier run is removed by the image's entrypoint before the bot starts.
 
 t0=$(date +%s.%N)
 # --network host only to reach the emulator on 127.0.0.1; the limits are compose.yaml's.

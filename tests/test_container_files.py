@@ -8,9 +8,12 @@ context leaves out, a version that drifted from pyproject.toml, a container that
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -123,7 +126,13 @@ def test_offline_at_run_time() -> None:
 def test_stops_cleanly_on_sigterm() -> None:
     # Exec form with an init as PID 1: SIGTERM reaches flashtutor, not a shell that drops it.
     (entry,) = [rest for word, rest in runtime_stage() if word == "ENTRYPOINT"]
-    assert entry.startswith('["/usr/bin/tini", "--", "flashtutor"')
+    assert entry == '["/usr/bin/tini", "--", "/usr/local/bin/flashtutor-entrypoint"]'
+    copies = [shlex.split(rest) for word, rest in runtime_stage() if word == "COPY"]
+    assert ["docker/entrypoint.sh", "/usr/local/bin/flashtutor-entrypoint"] in copies
+    script = ROOT / "docker" / "entrypoint.sh"
+    assert os.access(script, os.X_OK)
+    lines = [ln for ln in script.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    assert lines[0] == "#!/bin/sh" and lines[-1] == 'exec flashtutor "$@"'
     (cmd,) = [rest for word, rest in runtime_stage() if word == "CMD"]
     assert cmd == '["run"]'
 
@@ -191,7 +200,14 @@ def build_context_sources() -> list[str]:
 
 def test_everything_the_build_copies_exists_and_is_in_the_context() -> None:
     sources = build_context_sources()
-    assert {"bot/", "knowledge/", "prompts/", "pyproject.toml", "docker/wheels"} <= set(sources)
+    assert {
+        "bot/",
+        "knowledge/",
+        "prompts/",
+        "pyproject.toml",
+        "docker/wheels",
+        "docker/entrypoint.sh",
+    } <= set(sources)
     for source in sources:
         assert (ROOT / source).exists(), f"{source} does not exist"
         assert dockerignore_allows(source.rstrip("/")), f".dockerignore leaves out {source}"
@@ -262,3 +278,41 @@ def test_models_dir_follows_data_dir_unless_set(
     monkeypatch.setenv("FLASHTUTOR_MODELS_DIR", str(tmp_path / "image"))
     assert Settings().models_dir == tmp_path / "image"
     assert Settings().db_path.parent == tmp_path / "env"
+
+
+# --- the entrypoint, run for real with the installed `flashtutor` -----------------------
+
+
+def run_entrypoint(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "FLASHTUTOR_DATA_DIR": str(tmp_path / "data"),
+        "FLASHTUTOR_LLM_MODEL": "none",
+        "FLASHTUTOR_DISCORD_TOKEN": "",
+    }
+    script = ROOT / "docker" / "entrypoint.sh"
+    return subprocess.run(
+        [str(script), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_entrypoint_passes_commands_through_and_keeps_the_heartbeat(tmp_path: Path) -> None:
+    beat = tmp_path / "data" / "heartbeat"
+    beat.parent.mkdir()
+    beat.write_text("2026-01-01T00:00:00+00:00\n")
+    done = run_entrypoint(tmp_path, "health", "--json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert [c["name"] for c in report["checks"]][-1] == "gateway"
+    assert beat.exists()
+
+
+def test_entrypoint_drops_a_stale_heartbeat_before_the_bot_starts(tmp_path: Path) -> None:
+    beat = tmp_path / "data" / "heartbeat"
+    beat.parent.mkdir()
+    beat.write_text("2026-01-01T00:00:00+00:00\n")
+    done = run_entrypoint(tmp_path)  # the image's CMD: run; without a token it stops at once
+    assert done.returncode == 2
+    assert "FLASHTUTOR_DISCORD_TOKEN" in done.stderr
+    assert not beat.exists()
