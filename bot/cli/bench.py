@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,12 @@ def register(commands: Any) -> None:
         metavar="GROUPS",
         help=f"comma-separated groups to run (default: all of {','.join(GROUPS)})",
     )
+    p.add_argument(
+        "--cards",
+        metavar="N",
+        type=int,
+        help="synthetic cards for the ingest and query groups (overrides the mode's size)",
+    )
     p.add_argument("--workdir", metavar="DIR", type=Path, help="where temporary indexes go")
     p.set_defaults(handler=bench)
 
@@ -51,6 +58,10 @@ def bench(args: argparse.Namespace) -> int:
             f"unknown bench group(s): {', '.join(unknown)}; choose from {', '.join(GROUPS)}"
         )
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
+    if args.cards is not None:
+        if args.cards < 1:
+            raise InputError("--cards must be at least 1")
+        sizes = replace(sizes, ingest_cards=args.cards)
     to_stderr = args.json == "-"
     stream = sys.stderr if to_stderr else sys.stdout
     # Piped output gets a fixed width so the table stays readable in logs.

@@ -108,3 +108,43 @@ def test_smoke_bench_writes_every_key(
     assert 0.0 <= results["search_scale_recall_at_10"] <= 1.0
     assert {g.key for g in GOALS} >= set(ISSUE_KEYS)
     assert not list(tmp_path.glob("flashtutor-bench-*")), "the bench leaves no temp index behind"
+
+
+def test_crowd_reads_buttons_from_nested_components() -> None:
+    from bot.bench.crowd import custom_ids
+
+    message = {
+        "current": {
+            "components": [
+                {"type": 1, "components": [{"custom_id": "ft:ans:1"}, {"custom_id": "ft:hint:1"}]},
+                {"type": 1, "components": [{"url": "https://example.invalid"}]},
+            ]
+        }
+    }
+    assert custom_ids(message) == ["ft:ans:1", "ft:hint:1"]
+    assert custom_ids({}) == []
+
+
+def test_interaction_kinds() -> None:
+    from bot.bench.discord import _kind
+
+    assert _kind({"payload": {"data": {"name": "quiz"}}}) == "/quiz"
+    assert _kind({"payload": {"data": {"custom_id": "ft:ans:abc:1:2:0:0"}}}) == "ft:ans"
+    assert _kind({}) == "?"
+
+
+async def test_stall_watch_sees_a_blocked_loop_and_where() -> None:
+    import asyncio
+    import time
+
+    from bot.bench.discord import StallWatch
+
+    watch = StallWatch()
+    watch.start()
+    await asyncio.sleep(0.05)
+    time.sleep(0.2)  # block the loop on purpose
+    await asyncio.sleep(0.05)
+    await watch.stop()
+    assert watch.worst >= 0.15
+    sites = " ".join(site for site, _ in watch.sites())
+    assert "test_stall_watch_sees_a_blocked_loop_and_where" in sites or "sleep" in sites
