@@ -62,6 +62,9 @@ def bench(args: argparse.Namespace) -> int:
         if args.cards < 1:
             raise InputError("--cards must be at least 1")
         sizes = replace(sizes, ingest_cards=args.cards)
+    if args.json and args.json != "-" and not Path(args.json).resolve().parent.is_dir():
+        # Checked now, not after an hour of measuring.
+        raise InputError(f"cannot write {args.json}: its folder does not exist")
     to_stderr = args.json == "-"
     stream = sys.stderr if to_stderr else sys.stdout
     # Piped output gets a fixed width so the table stays readable in logs.

@@ -148,3 +148,12 @@ async def test_stall_watch_sees_a_blocked_loop_and_where() -> None:
     assert watch.worst >= 0.15
     sites = " ".join(site for site, _ in watch.sites())
     assert "test_stall_watch_sees_a_blocked_loop_and_where" in sites or "sleep" in sites
+
+
+def test_unwritable_json_path_fails_before_measuring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing" / "bench.json"
+    assert main(["bench", "--smoke", "--only", "memory", "--json", str(target)]) == 2
+    assert "folder does not exist" in capsys.readouterr().err
+    assert main(["bench", "--smoke", "--cards", "0"]) == 2
