@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ParamSpec
 
 from bot.errors import FlashtutorError
-from bot.infra.embedder import BUNDLED_MODELS, Vectors
+from bot.infra.embedder import BUNDLED_MODELS, ONNX_SUFFIX, Vectors
 from bot.infra.model_files import BUNDLED, DISABLED, check_gguf, package_file, verify_file
 from bot.settings import Settings
 
@@ -108,9 +108,9 @@ def check_index(settings: Settings) -> CheckResult:
     where = settings.chroma_url or str(settings.chroma_dir)
     if not settings.chroma_url and not settings.chroma_dir.is_dir():
         return CheckResult("index", False, f"no index at {where}: run `flashtutor ingest`")
-    index = CardIndex(
-        _NoEmbedding(settings.embedder), path=settings.chroma_dir, url=settings.chroma_url
-    )
+    # Both backends of a model share its name, hence its collection: `minilm-onnx` -> `minilm`.
+    name = settings.embedder.removesuffix(ONNX_SUFFIX)
+    index = CardIndex(_NoEmbedding(name), path=settings.chroma_dir, url=settings.chroma_url)
     entries = index.count()
     cards = len(index.cards())
     if cards == 0:

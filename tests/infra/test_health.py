@@ -94,6 +94,15 @@ def test_a_filled_index_counts_its_cards(
     assert f"({len(seed_cards)} cards," in result.detail
 
 
+def test_the_onnx_backend_reads_the_same_index(
+    tmp_path: Path, embedder: object, seed_cards: list[object]
+) -> None:
+    fill_index(make_settings(tmp_path), embedder, seed_cards)
+    result = check_index(make_settings(tmp_path, embedder="minilm-onnx"))
+    assert result.ok, result.detail
+    assert f"({len(seed_cards)} cards," in result.detail
+
+
 def test_an_unreachable_chroma_server_fails(tmp_path: Path) -> None:
     # Port 9 on loopback: nothing listens, the connection is refused at once.
     settings = make_settings(tmp_path, chroma_url="http://127.0.0.1:9")
