@@ -4,25 +4,20 @@ One row per active conversation, unique per (person, place) (see `m020_conversat
 the state itself is `Conversation.to_dict()` as JSON. A closed conversation's row is
 deleted. The table has a `user_id` column, so `ProgressStore.forget_user` covers it.
 
-Own connection to the progress database (WAL lets it share the file with the progress
-store); a lock serialises use from worker threads, as in `ProgressStore`.
+It works over a `ProgressStore`'s connection and lock (as the subscription store does): two
+connections in one process would only wait on each other's write locks.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from bot.core.conversation import Conversation
-from bot.errors import ConfigError, InputError
-from bot.infra.migrations import migrate
-from bot.infra.store import BUSY_TIMEOUT_S, StoreError
+from bot.errors import InputError
+from bot.infra.store import ProgressStore
 
 
 def _ts(when: datetime) -> str:
@@ -32,62 +27,16 @@ def _ts(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-@contextmanager
-def _as_store_error(doing: str) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"could not {doing} the conversations: {exc}") from exc
-
-
 class ConversationStore:
     """Active tutoring conversations, by (person, place) and by channel."""
 
-    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
-        self.path = path
-        self._lock = threading.RLock()
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_s
-            )
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(self._conn)
-        except sqlite3.DatabaseError as exc:
-            if hasattr(self, "_conn"):
-                self._conn.close()
-            raise ConfigError(f"cannot open the progress database {path}: {exc}") from exc
-
-    def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock, _as_store_error("read"):
-            return self._conn.execute(sql, params).fetchall()
+    def __init__(self, progress: ProgressStore) -> None:
+        self.progress = progress
+        self._query = progress._query
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> int:
-        with self._lock, _as_store_error("save"):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                count = self._conn.execute(sql, params).rowcount
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-            return int(count)
+        with self.progress._tx() as conn:
+            return int(conn.execute(sql, params).rowcount)
 
     @staticmethod
     def _load(rows: list[sqlite3.Row]) -> list[Conversation]:

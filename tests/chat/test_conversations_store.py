@@ -26,10 +26,15 @@ def conv(
     )
 
 
+def opened(path: Path) -> ConversationStore:
+    return ConversationStore(ProgressStore(path))
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> ConversationStore:
-    with ConversationStore(tmp_path / "db.sqlite3") as s:
-        yield s  # type: ignore[misc]
+    s = opened(tmp_path / "db.sqlite3")
+    yield s  # type: ignore[misc]
+    s.progress.close()
 
 
 def test_saves_and_loads_the_whole_state(store: ConversationStore) -> None:
@@ -63,10 +68,10 @@ def test_one_conversation_per_person_and_place(store: ConversationStore) -> None
 def test_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     c = conv().asking("card1", T0).hinted(T0)
-    with ConversationStore(path) as s:
-        s.save(c)
-    with ConversationStore(path) as s:
-        again = s.get("1", "dm")
+    with ProgressStore(path) as progress:
+        ConversationStore(progress).save(c)
+    with ProgressStore(path) as progress:
+        again = ConversationStore(progress).get("1", "dm")
     assert (
         again == c and again is not None and again.phase is Phase.ASKING and again.hints_used == 1
     )
@@ -85,13 +90,12 @@ def test_idle_conversations_are_found_by_last_activity(store: ConversationStore)
 
 def test_forget_user_removes_conversations(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    with ConversationStore(path) as s:
+    with ProgressStore(path) as progress:
+        s = ConversationStore(progress)
         s.save(conv(user="1"))
         s.save(conv(user="1", place="channel:9", channel="900"))
         s.save(conv(user="2", channel="200"))
-    with ProgressStore(path) as progress:
         assert progress.forget_user("1") == 2
-    with ConversationStore(path) as s:
         assert s.of_user("1") == [] and s.count() == 1
 
 
@@ -99,7 +103,7 @@ def test_migration_is_registered_and_applied(tmp_path: Path) -> None:
     names = [m.__name__ for m in migrations.MIGRATIONS]
     assert "m020_conversations" in names
     path = tmp_path / "db.sqlite3"
-    ConversationStore(path).close()
+    ProgressStore(path).close()
     conn = sqlite3.connect(path)
     assert "m020_conversations" in migrations.applied(conn)
     with pytest.raises(sqlite3.IntegrityError):
@@ -116,4 +120,4 @@ def test_bad_input_is_refused(store: ConversationStore, tmp_path: Path) -> None:
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"this is not a database" * 100)
     with pytest.raises(ConfigError):
-        ConversationStore(broken)
+        opened(broken)

@@ -24,5 +24,5 @@ async def setup(bot: commands.Bot) -> None:
     """Open the conversation store and register /tutor and the listener (`load_extension`)."""
     if not isinstance(bot, FlashtutorBot):
         raise TypeError("the chat feature needs the FlashtutorBot")
-    store = await asyncio.to_thread(ConversationStore, bot.settings.db_path)
+    store = ConversationStore(await asyncio.to_thread(lambda: bot.services.store))
     await bot.add_cog(ChatCog(bot, Tutoring(bot, store)))

@@ -78,12 +78,11 @@ class ChatCog(commands.Cog):
         self._sweeper = asyncio.create_task(self._sweep_loop(), name="chat-idle-sweep")
 
     async def cog_unload(self) -> None:
-        """Stop the sweep and close the conversation store."""
+        """Stop the sweep (the database itself closes with the services)."""
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
-        await asyncio.to_thread(self.tutoring.store.close)
 
     async def _sweep_loop(self) -> None:
         await self.bot.wait_until_ready()
