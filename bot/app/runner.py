@@ -134,6 +134,8 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    # A heartbeat left by an earlier run would pass health checks before this run connects.
+    (settings.data_dir / "heartbeat").unlink(missing_ok=True)
     try:
         await asyncio.to_thread(prepare, services)
         await runner.start()
