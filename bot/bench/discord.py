@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import sys
 import threading
@@ -50,6 +51,15 @@ class StallWatch:
         self._halt = threading.Event()
         self._sampler: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
+        self.gc_worst = 0.0
+        self._gc_start = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        # A collection holds the GIL: no thread, the sampler included, runs meanwhile.
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_worst = max(self.gc_worst, time.perf_counter() - self._gc_start)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -74,9 +84,12 @@ class StallWatch:
         self._task = asyncio.get_running_loop().create_task(self._run())
         self._sampler = threading.Thread(target=self._sample, name="stall-sampler", daemon=True)
         self._sampler.start()
+        gc.callbacks.append(self._on_gc)
 
     async def stop(self) -> None:
         """Stop watching."""
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         self._halt.set()
         if self._task is not None:
             self._task.cancel()
@@ -204,6 +217,7 @@ async def _session(
         "loop_stall_max_ms": ms(watch.worst),
         "loop_stall_idle_max_ms": ms(idle.worst),
         "loop_stall_sites": watch.sites(),
+        "loop_gc_pause_max_ms": ms(watch.gc_worst),
         **({"ack_first_failure": failures[0]} if failures else {}),
     }
 
