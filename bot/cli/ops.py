@@ -22,4 +22,11 @@ def models(args: argparse.Namespace) -> int:
     svc = services()
     path = prepare_models(svc.settings)
     print(f"LLM model ready: {path}" if path else "No LLM model file to prepare.")
+    embedder = svc.settings.embedder
+    if embedder.endswith("-onnx"):
+        # Export now rather than on the bot's first query (about 40 s, and it needs torch).
+        from bot.infra.onnx_export import export_onnx
+
+        onnx = export_onnx(embedder.removesuffix("-onnx"), svc.settings.models_dir)
+        print(f"ONNX embedder ready: {onnx}")
     return 0
