@@ -69,6 +69,8 @@ class LlamaCppBackend:
 
         self.name = path.name
         self.seed = seed
+        # A llama.cpp context is not thread-safe: whoever holds the model, one call at a time.
+        self._lock = threading.Lock()
         try:
             self.llama = Llama(
                 model_path=str(path),
@@ -86,36 +88,43 @@ class LlamaCppBackend:
         self, messages: Sequence[Message], *, max_tokens: int, stop: threading.Event
     ) -> Iterator[str]:
         """Stream a chat completion; closing the llama stream ends generation at once."""
-        chunks: Any = self.llama.create_chat_completion(
-            messages=_as_llama(messages),
-            max_tokens=max_tokens,
-            temperature=TEMPERATURE,
-            seed=self.seed,
-            stream=True,
-        )
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
-        finally:
-            chunks.close()
+        with self._lock:
+            chunks: Any = self.llama.create_chat_completion(
+                messages=_as_llama(messages),
+                max_tokens=max_tokens,
+                temperature=TEMPERATURE,
+                seed=self.seed,
+                stream=True,
+            )
+            try:
+                for chunk in chunks:
+                    if stop.is_set():
+                        return
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            finally:
+                chunks.close()
 
     def prewarm(self, messages: Sequence[Message]) -> None:
         """Evaluate the prompt (one token generated) so its KV cache prefix is reused."""
-        self.llama.create_chat_completion(
-            messages=_as_llama(messages),
-            max_tokens=1,
-            temperature=TEMPERATURE,
-            seed=self.seed,
-        )
+        with self._lock:
+            self.llama.create_chat_completion(
+                messages=_as_llama(messages),
+                max_tokens=1,
+                temperature=TEMPERATURE,
+                seed=self.seed,
+            )
 
     def close(self) -> None:
-        """Free the model's memory."""
-        with contextlib.suppress(Exception):
-            self.llama.close()
+        """Free the model's memory, after a call still running on it (waiting a few seconds)."""
+        got = self._lock.acquire(timeout=5.0)
+        try:
+            with contextlib.suppress(Exception):
+                self.llama.close()
+        finally:
+            if got:
+                self._lock.release()
 
 
 class OpenAIServerBackend:
