@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import pickle
 import re
 import xml.etree.ElementTree as ET
@@ -25,7 +26,17 @@ from bot.core.grading import FEATURES, Grader, GraderParams, content_words, spli
 from bot.errors import InputError
 from bot.infra.embedder import Embedder
 
-DEFAULT_DATA = Path("/work/shared/data/asag")
+
+def _default_data() -> Path:
+    # The data sits in `shared/` beside the checkout; FLASHTUTOR_ASAG_DATA overrides.
+    override = os.environ.get("FLASHTUTOR_ASAG_DATA")
+    if override:
+        return Path(override)
+    beside = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "asag"
+    return beside if beside.is_dir() else Path("/work/shared/data/asag")
+
+
+DEFAULT_DATA = _default_data()
 MODEL_PATH = Path(__file__).resolve().parents[1] / "core" / "grading_model.json"
 MOHLER_WEIGHT = 4.0
 SEMEVAL_TESTS = ("test-unseen-answers", "test-unseen-questions", "test-unseen-domains")
