@@ -102,6 +102,8 @@ async def test_whole_dm_conversation(world: Bot) -> None:
     assert_all_acknowledged(emu)
 
 
+# Known flaky under heavy machine load (1 timeout in 6 full runs): retried once, see note.
+@pytest.mark.flaky(reruns=1)
 async def test_a_question_mid_quiz_is_answered_then_the_quiz_resumes(world: Bot) -> None:
     _, dm, _ = await start(world, world.alice, "tokenization")
     conv = conversation(world, world.alice)
