@@ -37,7 +37,14 @@ class Settings(BaseSettings):
     )
 
     # Embeddings and search.
-    embedder: str = Field("minilm", description="Bundled embedding model: `minilm` (default).")
+    embedder: str = Field(
+        "minilm-onnx",
+        description=(
+            "Bundled embedding model and runtime: `minilm-onnx` (default: all-MiniLM-L6-v2 on "
+            "onnxruntime, exported by `flashtutor models prepare`) or `minilm` (the same "
+            "weights on sentence-transformers/torch; same vectors, slower per query)."
+        ),
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (`http://host:port`) instead of the on-disk index."
     )

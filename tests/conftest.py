@@ -20,12 +20,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_DECK = ROOT / "knowledge" / "000_75fa53af5a744319.txt"
 
 
+MODELS_DIR = ROOT / "data" / "models"
+"""Where `make models` prepared the model files (the LLM's GGUF, the embedder's ONNX export)."""
+
+
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
-    """The real bundled all-MiniLM-L6-v2, loaded once."""
+    """The real bundled all-MiniLM-L6-v2 on the default runtime, loaded once."""
     from bot.infra.embedder import load_embedder
+    from bot.settings import Settings
 
-    return load_embedder("minilm")
+    default = Settings.model_fields["embedder"].default
+    return load_embedder(default, models_dir=MODELS_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -152,7 +152,7 @@ def bench_llm(
     if embedder is None:
         from bot.infra.embedder import load_embedder
 
-        embedder = load_embedder(settings.embedder)
+        embedder = load_embedder(settings.embedder, models_dir=settings.models_dir)
     backend = LlamaCppBackend(path, threads=settings.llm_threads, context=settings.llm_context)
     lent: Backend = _Lent(backend)
     service = LLMService(lambda: lent, queue_size=2, timeout_s=600, max_tokens=max_tokens)
@@ -177,7 +177,7 @@ def fallback_report(settings: Settings, *, embedder: Embedder | None = None) -> 
     if embedder is None:
         from bot.infra.embedder import load_embedder
 
-        embedder = load_embedder(settings.embedder)
+        embedder = load_embedder(settings.embedder, models_dir=settings.models_dir)
     service = build_llm(settings)
     if service is None:
         return {"llm_model": "none"}

@@ -146,10 +146,9 @@ def test_terminal_quiz_records_progress(data_dir: Path, tmp_path: Path) -> None:
     assert len(store.seen_card_ids("local")) == 2
 
 
-def test_models_prepare_exports_the_onnx_embedder(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: Path
+def test_models_prepare_exports_the_default_onnx_embedder(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:
-    monkeypatch.setenv("FLASHTUTOR_EMBEDDER", "minilm-onnx")
     code, out, _ = run(capsys, "models", "prepare")
     assert code == 0 and "No LLM model file to prepare." in out
     assert (data_dir / "models" / "embedder-minilm.onnx").is_file()
