@@ -147,11 +147,18 @@ class SubscriptionStore:
         topic: str | None,
         cards: int,
         now: datetime,
+        channel_id: str | None = None,
     ) -> Subscription:
-        """Start (or change, or resume) a person's daily quiz by DM."""
+        """Start (or change, or resume) a person's daily quiz by DM.
+
+        `channel_id` is their DM channel with the bot when known (the command came from
+        it); None keeps the one already remembered, if any.
+        """
         if not user_id:
             raise InputError("a daily quiz needs a person")
-        return self._upsert("dm", "user_id", user_id, guild_id, None, at, zone, topic, cards, now)
+        return self._upsert(
+            "dm", "user_id", user_id, guild_id, channel_id, at, zone, topic, cards, now
+        )
 
     def subscribe_channel(
         self,
@@ -224,11 +231,13 @@ class SubscriptionStore:
                 rescheduled = old.status != "active" or old.at != at or old.zone != tz.key
                 first = daily.first_day(now, at, tz) if rescheduled else old.next_day
                 conn.execute(
-                    """UPDATE daily_subscriptions SET guild_id = ?, at = ?, zone = ?, topic = ?,
-                           cards = ?, status = 'active', paused_reason = NULL, next_day = ?,
-                           next_due = ?, updated_at = ? WHERE id = ?""",
+                    """UPDATE daily_subscriptions SET guild_id = ?, channel_id = ?, at = ?,
+                           zone = ?, topic = ?, cards = ?, status = 'active',
+                           paused_reason = NULL, next_day = ?, next_due = ?, updated_at = ?
+                       WHERE id = ?""",
                     (
                         guild_id if kind == "dm" else old.guild_id,
+                        (channel_id or old.channel_id) if kind == "dm" else old.channel_id,
                         at_text,
                         tz.key,
                         topic,

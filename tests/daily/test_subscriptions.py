@@ -124,3 +124,44 @@ def test_forget_user_removes_their_subscription_pushes_and_notices(tmp_path: Pat
     assert subs.get(channel.id) is not None and len(subs.pushes(channel.id)) == 1
     assert subs.get(mine.id) is None
     progress.close()
+
+
+def test_a_dm_channel_is_remembered_until_a_new_one_is_known(tmp_path: Path) -> None:
+    progress, subs = open_store(tmp_path)
+    sub = subs.subscribe_dm(
+        user_id="5", guild_id="g", at=time(9, 0), zone="UTC", topic=None, cards=1, now=NOW
+    )
+    assert sub.channel_id is None  # subscribed in a server: opened later, off the push path
+    subs.set_channel(sub.id, "100")
+    # Changing the schedule from a server keeps it; running /daily on in the DM stores it.
+    again = subs.subscribe_dm(
+        user_id="5", guild_id="g", at=time(10, 0), zone="UTC", topic=None, cards=1, now=NOW
+    )
+    assert again.channel_id == "100"
+    from_dm = subs.subscribe_dm(
+        user_id="5",
+        guild_id=None,
+        at=time(10, 0),
+        zone="UTC",
+        topic=None,
+        cards=1,
+        now=NOW,
+        channel_id="200",
+    )
+    assert from_dm.id == sub.id and from_dm.channel_id == "200"
+    progress.close()
+
+    progress, subs = open_store(tmp_path)
+    assert subs.get(sub.id).channel_id == "200"  # type: ignore[union-attr]
+    fresh = subs.subscribe_dm(
+        user_id="6",
+        guild_id=None,
+        at=time(9, 0),
+        zone="UTC",
+        topic=None,
+        cards=1,
+        now=NOW,
+        channel_id="300",
+    )
+    assert fresh.channel_id == "300"
+    progress.close()
