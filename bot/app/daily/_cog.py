@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.app import embeds
 from bot.app.client import FlashtutorBot, app
 from bot.app.daily._scheduler import DM_CLOSED_NOTICE, DailyScheduler
-from bot.app.daily._sender import PacedSender
+from bot.app.daily._sender import DeliveryError, PacedSender
 from bot.core import daily
 from bot.errors import InputError
 from bot.infra.subscriptions import Subscription, SubscriptionStore
@@ -63,6 +63,7 @@ class DailyCog(commands.GroupCog, group_name="daily"):
             lambda: bot.tutor, bot.services.store, self.sender, guild_owner=self._guild_owner
         )
         self._loop: asyncio.Task[None] | None = None
+        self._opening: set[asyncio.Task[None]] = set()  # DM channels opened after /daily on
         super().__init__()
 
     def _guild_owner(self, guild_id: str) -> int | None:
@@ -75,7 +76,11 @@ class DailyCog(commands.GroupCog, group_name="daily"):
             self._loop = asyncio.create_task(self._run(), name="daily-pushes")
 
     async def cog_unload(self) -> None:
-        """Stop ticking."""
+        """Stop ticking (and opening DM channels)."""
+        for task in list(self._opening):
+            task.cancel()
+        if self._opening:
+            await asyncio.gather(*self._opening, return_exceptions=True)
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -135,6 +140,9 @@ class DailyCog(commands.GroupCog, group_name="daily"):
         old = await asyncio.to_thread(self.subs.dm_subscription, user)
         zone_name = timezone or (old.zone if old else daily.DEFAULT_ZONE)
         now = app(interaction).now()
+        # Run in the bot's DM, the command's channel is the DM every push goes to: remember
+        # it, so no push has to ask Discord for it (a second request) first.
+        in_dm = interaction.context.dm_channel and interaction.channel_id is not None
         sub = await asyncio.to_thread(
             lambda: self.subs.subscribe_dm(
                 user_id=user,
@@ -144,6 +152,7 @@ class DailyCog(commands.GroupCog, group_name="daily"):
                 topic=topic,
                 cards=cards,
                 now=now,
+                channel_id=str(interaction.channel_id) if in_dm else None,
             )
         )
         # Resuming answers any "your quiz was paused" notice: it need not be shown now.
@@ -159,6 +168,28 @@ class DailyCog(commands.GroupCog, group_name="daily"):
         await interaction.response.send_message(
             embed=embeds.notice(text, colour=embeds.GREEN), ephemeral=True
         )
+        if not in_dm:
+            self._remember_dm(sub.id, interaction.user.id)
+
+    def _remember_dm(self, subscription_id: int, user_id: int) -> None:
+        """Open the person's DM channel now, after the answer, and store it for every push.
+
+        One paced request at subscribe time instead of one on the push path; the command
+        does not wait for it (during a big push it queues behind the pushes). If it fails,
+        the first push opens the DM itself, and pauses with a notice if DMs are closed.
+        """
+
+        async def remember() -> None:
+            try:
+                channel_id = await self.sender.open_dm(user_id)
+            except (DeliveryError, discord.HTTPException) as exc:
+                log.info("could not open the DM channel of %s yet: %s", user_id, exc)
+                return
+            await asyncio.to_thread(self.subs.set_channel, subscription_id, str(channel_id))
+
+        task = asyncio.create_task(remember(), name=f"daily-dm-{user_id}")
+        self._opening.add(task)
+        task.add_done_callback(self._opening.discard)
 
     @app_commands.command(name="off")
     @app_commands.describe(channel="Stop a channel's daily question instead (Manage Server)")

@@ -224,13 +224,14 @@ class DailyScheduler:
             return
         try:
             ids = await self._send(job)
-        except DMClosed:
-            await asyncio.to_thread(self._pause_dm, sub, record, now)
-            report.failed += 1
-            report.paused += 1
-        except ChannelGone as exc:
-            await asyncio.to_thread(self._pause, sub, record, exc.reason, now)
-            await self._tell_owner(sub, record, now)
+        except (DMClosed, ChannelGone) as exc:
+            if sub.kind == "dm":
+                # Closed DMs, or a DM channel Discord refuses even when asked for afresh:
+                # either way the person cannot be reached; they are told at their next command.
+                await asyncio.to_thread(self._pause_dm, sub, record, exc.reason, now)
+            else:
+                await asyncio.to_thread(self._pause, sub, record, exc.reason, now)
+                await self._tell_owner(sub, record, now)
             report.failed += 1
             report.paused += 1
         except Exception as exc:
@@ -255,24 +256,36 @@ class DailyScheduler:
             channel_id = int(sub.channel_id or 0)
             messages = [_render.channel_message(sub, record, job.cards[0], job.yesterday)]
         else:
+            # Normally remembered since /daily on: the push is then one request per message.
+            # Rows from before that (or whose opening failed) open the DM here, once.
             channel_id = int(sub.channel_id) if sub.channel_id else await self._open_dm(sub)
             messages = _render.dm_messages(sub, record, job.cards, channel_id)
         found = await self._already_posted(channel_id, record) if job.stale else {}
         ids: list[str] = []
-        for index, message in enumerate(messages):
+        reopened = False
+        index = 0
+        while index < len(messages):
             mark = _render.marker(record.local_date, index, len(messages))
             if mark in found:
                 ids.append(found[mark])
+                index += 1
                 continue
             try:
-                ids.append(await self.sender.send(message))
+                ids.append(await self.sender.send(messages[index]))
             except ChannelGone:
-                if sub.kind != "dm" or index:
+                # A remembered DM channel Discord no longer knows (e.g. the bot's application
+                # changed): ask for the DM channel again, once, and send everything there. The
+                # same id back means the person's DMs are unreachable, not a stale id.
+                if sub.kind != "dm" or index or reopened:
                     raise
-                # A remembered DM channel that vanished: ask for it again, once.
-                channel_id = await self._open_dm(sub)
+                reopened = True
+                fresh = await self._open_dm(sub)
+                if fresh == channel_id:
+                    raise
+                channel_id = fresh
                 messages = _render.dm_messages(sub, record, job.cards, channel_id)
-                ids.append(await self.sender.send(messages[0]))
+                continue
+            index += 1
         return ids
 
     async def _open_dm(self, sub: Subscription) -> int:
@@ -298,8 +311,11 @@ class DailyScheduler:
                     found[text] = str(message["id"])
         return found
 
-    def _pause_dm(self, sub: Subscription, record: PushRecord, now: datetime) -> None:
-        self._pause(sub, record, "dm_closed", now)
+    def _pause_dm(self, sub: Subscription, record: PushRecord, error: str, now: datetime) -> None:
+        # The ledger keeps what happened (dm_closed or channel_gone); the subscription is
+        # paused as "dm_closed", the reason /daily status and the notice explain to a person.
+        self.subs.fail_push(sub.id, record.local_date, error, now)
+        self.subs.pause(sub.id, "dm_closed", now)
         if sub.user_id:
             self.subs.add_notice(sub.user_id, DM_CLOSED_NOTICE, now)
 
