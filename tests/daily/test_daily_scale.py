@@ -77,3 +77,18 @@ async def test_measure_push_rate_against_the_realistic_limiter() -> None:
         assert result["requests"] == 60  # a DM channel and a message per person
         assert result["rate_limited"] == emu.stats()["rate_limited"] == 0
         assert result["msgs_per_s"] > 0
+
+        # DM channels remembered since /daily on: one request per push.
+        more = [emu.create_user(f"k{i}") for i in range(30)]
+        channels = {u.id: emu.dm_channel(u).id for u in more}
+        known = await measure_push_rate(
+            30,
+            api_base=emu.api_base,
+            user_ids=[u.id for u in more],
+            rate=45.0,
+            channels=channels,
+        )
+        assert known["delivered"] == 30 and known["known_channels"] == 30
+        assert all(len(emu.dm_messages(u)) == 1 for u in more)
+        assert known["requests"] == 30
+        assert known["rate_limited"] == emu.stats()["rate_limited"] == 0

@@ -1,16 +1,17 @@
 """How fast daily pushes go out: the paced sender against a Discord-compatible REST API.
 
 `measure_push_rate` sends one daily-quiz message (a header, a question, the quiz buttons)
-to each of `n` people the way a tick does (open the DM channel, post with a nonce) and
-reports the sustained rate and the 429s seen. Point it at the loopback emulator with its
-realistic limiter on (`python -m tests.daily.push_rate` does that); never at Discord.
+to each of `n` people the way a tick does (post with a nonce to the remembered DM channel,
+or open it first for a subscription that has none) and reports the sustained rate and the
+429s seen. Point it at the loopback emulator with its realistic limiter on
+(`python -m tests.daily.push_rate` does that); never at Discord.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -71,6 +72,20 @@ def _push(user_id: int, day: date) -> tuple[Subscription, PushRecord]:
     return sub, record
 
 
+STEADY = (0.1, 0.9)
+"""The steady part of a run: between the 10th and 90th percent of deliveries, which leaves
+out the start (a full bucket's burst) and the tail (the last sends draining)."""
+
+
+def steady_rate(finished: Sequence[float], part: tuple[float, float] = STEADY) -> float:
+    """Deliveries per second over the steady part of a run, from their finishing times."""
+    times = sorted(finished)
+    first, last = int(len(times) * part[0]), int(len(times) * part[1]) - 1
+    if last <= first or times[last] <= times[first]:
+        return 0.0
+    return (last - first) / (times[last] - times[first])
+
+
 async def measure_push_rate(
     n: int,
     *,
@@ -80,42 +95,42 @@ async def measure_push_rate(
     rate: float = DEFAULT_RATE,
     in_flight: int = DEFAULT_IN_FLIGHT,
     day: date | None = None,
-    known_channels: bool = False,
+    channels: Mapping[int, int] | None = None,
 ) -> dict[str, Any]:
     """Push one daily quiz to each of the first `n` of `user_ids` through `api_base`.
 
-    With `known_channels` the DM channels are opened before the clock starts, as on every
-    day after a person's first push (the scheduler remembers them): one request per push.
-    Returns `delivered`, `failed`, `seconds`, `msgs_per_s` (sustained, DMs delivered per
-    second), `requests`, `requests_per_s`, `rate_limited` (429 answers the client saw) and
-    `retries`.
+    `channels` maps a user id to their DM channel id as the subscription remembers it
+    (stored at /daily on): such a push is one request. A person without one gets the
+    fallback of a row from before that: open the DM, then post (two requests).
+    Returns `delivered`, `failed`, `seconds`, `msgs_per_s` (DMs delivered per second over
+    the whole run), `steady_msgs_per_s` (over its steady part, `STEADY`), `requests`,
+    `requests_per_s`, `rate_limited` (429 answers the client saw) and `retries`.
     """
     if n > len(user_ids):
         raise ValueError(f"{n} pushes need {n} user ids, got {len(user_ids)}")
     day = day or datetime.now(UTC).date()
+    known = dict(channels or {})
     old_base = discord.http.Route.BASE
     discord.http.Route.BASE = api_base.rstrip("/")
     bucket = TokenBucket(rate)
     watch = RateLimitWatch(bucket)
     http = discord.http.HTTPClient(asyncio.get_running_loop(), http_trace=watch.trace)
+    finished: list[float] = []
     try:
         await http.static_login(token)
         sender = PacedSender(http, bucket=bucket, in_flight=in_flight)
         failed: list[str] = []
-        channels: dict[int, int] = {}
-        if known_channels:
-            opened = await asyncio.gather(*(sender.open_dm(u) for u in user_ids[:n]))
-            channels = dict(zip(user_ids[:n], opened, strict=True))
-            sender.requests = 0
 
         async def push(user_id: int) -> None:
             sub, record = _push(user_id, day)
             try:
-                channel_id = channels.get(user_id) or await sender.open_dm(user_id)
+                channel_id = known.get(user_id) or await sender.open_dm(user_id)
                 for message in dm_messages(sub, record, [_CARD], channel_id):
                     await sender.send(message)
             except DeliveryError as exc:
                 failed.append(str(exc))
+            else:
+                finished.append(time.perf_counter())
 
         started = time.perf_counter()
         await asyncio.gather(*(push(u) for u in user_ids[:n]))
@@ -124,16 +139,18 @@ async def measure_push_rate(
         await http.close()
         discord.http.Route.BASE = old_base
     delivered = n - len(failed)
+    overall = round(delivered / elapsed, 1) if elapsed else 0.0
     return {
         "pushes": n,
         "delivered": delivered,
         "failed": len(failed),
         "seconds": round(elapsed, 2),
-        "msgs_per_s": round(delivered / elapsed, 1) if elapsed else 0.0,
+        "msgs_per_s": overall,
+        "steady_msgs_per_s": round(steady_rate(finished), 1) or overall,  # too few: overall
         "requests": sender.requests,
         "requests_per_s": round(sender.requests / elapsed, 1) if elapsed else 0.0,
         "rate_limited": watch.count,
         "retries": sender.retries,
         "pace": rate,
-        "known_channels": known_channels,
+        "known_channels": sum(1 for u in user_ids[:n] if u in known),
     }
