@@ -18,6 +18,7 @@ import discord
 from bot.app.client import FlashtutorBot, configure_endpoints, utc_now
 from bot.app.decks import sync_uploaded_decks
 from bot.errors import ConfigError
+from bot.infra.priority import favour_running_loop
 from bot.services import Services
 from bot.settings import Settings
 
@@ -66,8 +67,18 @@ class BotRunner:
         self.bot: FlashtutorBot | None = None
         self._task: asyncio.Task[None] | None = None
 
+    async def prepare(self) -> None:
+        """`prepare` the services in a worker thread, with the event loop favoured first.
+
+        The models load in a background-priority worker, so the thread pools they start
+        (onnxruntime's, llama.cpp's) yield the CPU to the event loop (`bot.infra.priority`).
+        """
+        favour_running_loop()
+        await asyncio.to_thread(prepare, self.services)
+
     async def start(self) -> FlashtutorBot:
         """Log in (which runs `setup_hook`) and connect in the background."""
+        favour_running_loop()
         token = require_token(self.services.settings)
         configure_endpoints(self.services.settings)
         bot = FlashtutorBot(self.services, clock=self.clock)
@@ -137,7 +148,7 @@ async def serve(settings: Settings) -> int:
     # A heartbeat left by an earlier run would pass health checks before this run connects.
     (settings.data_dir / "heartbeat").unlink(missing_ok=True)
     try:
-        await asyncio.to_thread(prepare, services)
+        await runner.prepare()
         await runner.start()
         assert runner._task is not None
         stopper = asyncio.create_task(stop.wait())

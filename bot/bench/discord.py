@@ -120,7 +120,7 @@ def _site(frame: FrameType) -> str:
 async def _session(
     settings: Settings, embedder: Any, emu: EmulatorProcess, people: int, rounds: int
 ) -> dict[str, Any]:
-    from bot.app.runner import BotRunner, prepare
+    from bot.app.runner import BotRunner
     from bot.services import Services
 
     client = Control(emu.control_base)
@@ -141,8 +141,8 @@ async def _session(
             )
         )
         services.embedder = embedder  # the bench's loaded model: loading it again costs seconds
-        await asyncio.to_thread(prepare, services)
         runner = BotRunner(services)
+        await runner.prepare()
         try:
             bot = await runner.start()
             await runner.wait_ready(_WAIT_S)

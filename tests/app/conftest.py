@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.runner import BotRunner, prepare
+from bot.app.runner import BotRunner
 from bot.services import Services
 from bot.settings import Settings
 from tests.discord_emulator import (
@@ -182,8 +182,8 @@ async def start_bot(
     """Prepare services (sharing the session's embedder) and connect a bot to `emu`."""
     services = Services(bot_settings(emu, data_dir, **overrides))
     services.embedder = embedder  # the session's model: loading it again would cost ~10 s
-    await asyncio.to_thread(prepare, services)
     runner = BotRunner(services)
+    await runner.prepare()
     bot = await runner.start()
     await runner.wait_ready(WAIT)
     await bot.tree.sync()  # what `flashtutor sync` does (test_run.py runs the real command)
