@@ -12,6 +12,7 @@ import contextlib
 import logging
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -147,9 +148,17 @@ class FlashtutorBot(commands.Bot):
 
         def write() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(stamp + "\n", encoding="utf-8")
-            os.replace(tmp, path)
+            # A temporary name per writer: two writes at once (ready, and the periodic beat)
+            # must not rename each other's file away.
+            fd, tmp = tempfile.mkstemp(prefix=".heartbeat.", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(stamp + "\n")
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
 
         try:
             await asyncio.to_thread(write)

@@ -8,6 +8,7 @@ because a real model cannot be made to hang on demand.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -162,6 +163,19 @@ async def test_heartbeat_file_is_written(world: Bot) -> None:
     await world.emu.wait_until(path.exists, WAIT, "the heartbeat file")
     stamp = datetime.fromisoformat(path.read_text().strip())
     assert stamp.tzinfo is not None
+
+
+async def test_heartbeat_writes_at_once_neither_fail_nor_leave_files(
+    world: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = world.runner.bot
+    assert bot is not None
+    with caplog.at_level(logging.WARNING, logger="bot.app.client"):
+        await asyncio.gather(*(bot.write_heartbeat() for _ in range(20)))
+    assert not [r for r in caplog.records if "heartbeat" in r.getMessage()]
+    folder = world.services.settings.data_dir
+    assert datetime.fromisoformat((folder / "heartbeat").read_text().strip()).tzinfo is not None
+    assert not list(folder.glob(".heartbeat.*"))
 
 
 async def test_forgotten_answer_gets_one_friendly_line(world: Bot) -> None:
