@@ -6,6 +6,10 @@ sentence, each code block, the whole answer). A query embeds once, asks Chroma f
 entries, and ranks the candidate cards by card similarity + best chunk similarity, blended with
 BM25 over the card text. See docs/QUALITY.md for how this was chosen and how well it works.
 
+Each scope (the shipped decks, or one server's uploads) has its own Chroma collection (see
+bot/infra/index_collections.py): a search over several scopes asks each visible scope's
+collection, without a metadata filter, and ranks all their candidates together.
+
 Incremental ingest: a card's content hash lives in its metadata. Unchanged cards are not
 re-embedded; edited cards have their entries replaced; cards gone from a deck are deleted. The
 card entry is written last, so it marks a card as complete: an ingest killed half-way leaves
@@ -29,6 +33,7 @@ from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.core.lexical import BM25
 from bot.errors import CardNotFound, ConfigError
 from bot.infra.embedder import Embedder
+from bot.infra.index_collections import ScopeCollections
 
 Progress = Callable[[int, int], None]
 
@@ -94,7 +99,7 @@ def lexical_text(card: Card) -> str:
 
 
 class CardIndex:
-    """Cards in Chroma, by scope (the global `knowledge/` decks, or one server's uploads)."""
+    """Cards in Chroma, one collection per scope (the global `knowledge/` decks, or one server's)."""
 
     def __init__(self, embedder: Embedder, *, path: Path | None = None, url: str | None = None):
         import chromadb  # heavy import: only when an index is opened
@@ -118,74 +123,81 @@ class CardIndex:
         else:
             raise ConfigError("the card index needs a data directory or a Chroma URL")
         self.embedder = embedder
-        self._collection = self._client.get_or_create_collection(
-            f"flashtutor-cards-{embedder.name}",
-            metadata={"hnsw:space": "cosine"},
-            embedding_function=None,
-        )
         self._lock = threading.RLock()
-        self._catalog: dict[str, dict[str, Card]] | None = None
+        self._collections = ScopeCollections(self._client, embedder.name)
+        self._collections.migrate()
+        # Per scope, loaded on first use and forgotten when that scope is synced.
+        self._catalog: dict[str, dict[str, Card]] = {}
         self._card_vectors: dict[str, np.ndarray] = {}
-        self._count: int | None = None
+        self._counts: dict[str, int] = {}
         self._lexical: dict[str, BM25] = {}
 
     # --- reading ------------------------------------------------------------------------
 
-    def _load_catalog(self) -> dict[str, dict[str, Card]]:
+    def _scope_catalog(self, scope: str) -> dict[str, Card]:
         with self._lock:
-            if self._catalog is None:
-                got = self._collection.get(
-                    where={"kind": "card"}, include=["metadatas", "embeddings"]
-                )
-                catalog: dict[str, dict[str, Card]] = {}
-                vectors: dict[str, np.ndarray] = {}
-                embeddings = got["embeddings"]
-                if embeddings is None:
-                    embeddings = [None] * len(got["ids"])
-                for meta, emb in zip(got["metadatas"] or [], embeddings, strict=True):
-                    card = Card.from_dict(json.loads(str(meta["card"])))
-                    catalog.setdefault(card.scope, {})[card.card_id] = card
-                    if emb is not None:
-                        vectors[card.card_id] = np.asarray(emb, dtype=np.float32)
-                self._catalog = catalog
-                # Card vectors in memory: a card found only by a chunk or a word is scored
-                # without another Chroma round trip.
-                self._card_vectors = vectors
-                self._lexical = {}
-            return self._catalog
+            if scope not in self._catalog:
+                cards: dict[str, Card] = {}
+                collection = self._collections.get(scope)
+                if collection is not None:
+                    got = collection.get(
+                        where={"kind": "card"}, include=["metadatas", "embeddings"]
+                    )
+                    embeddings = got["embeddings"]
+                    if embeddings is None:
+                        embeddings = [None] * len(got["ids"])
+                    for meta, emb in zip(got["metadatas"] or [], embeddings, strict=True):
+                        card = Card.from_dict(json.loads(str(meta["card"])))
+                        cards[card.card_id] = card
+                        # Card vectors in memory: a card found only by a chunk or a word is
+                        # scored without another Chroma round trip.
+                        if emb is not None:
+                            self._card_vectors[card.card_id] = np.asarray(emb, dtype=np.float32)
+                self._catalog[scope] = cards
+            return self._catalog[scope]
+
+    def _forget(self, scope: str) -> None:
+        with self._lock:
+            for card_id in self._catalog.pop(scope, {}):
+                self._card_vectors.pop(card_id, None)
+            self._counts.pop(scope, None)
+            self._lexical.pop(scope, None)
 
     def cards(
         self, scopes: Collection[str] = (GLOBAL_SCOPE,), deck: str | None = None
     ) -> list[Card]:
         """Every card visible from `scopes` (optionally one deck), in deck then file order."""
-        catalog = self._load_catalog()
-        found = [c for s in scopes for c in catalog.get(s, {}).values()]
+        found = [c for s in dict.fromkeys(scopes) for c in self._scope_catalog(s).values()]
         if deck is not None:
             found = [c for c in found if c.deck == deck]
         return sorted(found, key=lambda c: (c.scope, c.deck, c.line))
 
     def get(self, card_id: str, scopes: Collection[str] = (GLOBAL_SCOPE,)) -> Card:
         """The card with this id, if it is visible from `scopes`."""
-        catalog = self._load_catalog()
         for scope in scopes:
-            card = catalog.get(scope, {}).get(card_id)
+            card = self._scope_catalog(scope).get(card_id)
             if card is not None:
                 return card
         raise CardNotFound(f"no card with id {card_id!r}")
 
     def count(self) -> int:
-        """Entries in the Chroma collection (cards and their chunks)."""
+        """Entries (cards and their chunks) in every scope's collection."""
         with self._lock:
-            if self._count is None:
-                self._count = int(self._collection.count())
-            return self._count
+            return sum(self._scope_count(scope) for scope in self._collections.scopes())
+
+    def _scope_count(self, scope: str) -> int:
+        with self._lock:
+            if scope not in self._counts:
+                collection = self._collections.get(scope)
+                self._counts[scope] = 0 if collection is None else int(collection.count())
+            return self._counts[scope]
 
     # --- searching ----------------------------------------------------------------------
 
     def _bm25(self, scope: str) -> BM25:
         with self._lock:
             if scope not in self._lexical:
-                cards = self._load_catalog().get(scope, {}).values()
+                cards = self._scope_catalog(scope).values()
                 self._lexical[scope] = BM25((c.card_id, lexical_text(c)) for c in cards)
             return self._lexical[scope]
 
@@ -212,33 +224,35 @@ class CardIndex:
         deck: str | None = None,
     ) -> list[SearchHit]:
         """Like `search`, with the query already embedded."""
-        catalog = self._load_catalog()
-        visible = {
-            cid: c
+        scopes = list(dict.fromkeys(scopes))
+        by_scope = {
+            s: {
+                cid: c
+                for cid, c in self._scope_catalog(s).items()
+                if deck is None or c.deck == deck
+            }
             for s in scopes
-            for cid, c in catalog.get(s, {}).items()
-            if deck is None or c.deck == deck
         }
+        visible = {cid: c for cards in by_scope.values() for cid, c in cards.items()}
         if not visible:
             return []
-        where: dict[str, Any] | None = {"scope": {"$in": list(scopes)}}
-        if deck is not None:
-            where = {"$and": [where, {"deck": deck}]}
-        elif set(catalog) <= set(scopes):
-            # Everything indexed is visible: a metadata filter would only cost time (it
-            # made a query several times slower), and it cannot change the result.
-            where = None
-        n = min(self.count(), max(32, 8 * k))
-        got = self._collection.query(
-            query_embeddings=[vector.tolist()],
-            n_results=n,
-            where=where,
-            include=["metadatas", "distances"],
-        )
+        # Each visible scope's own collection, unfiltered (a deck stays a filter within it).
+        # The nearest `fetch` of their answers together are exactly what one query over all
+        # of them would return, so a card scores the same however the scopes are split.
+        fetch = max(32, 8 * k)
+        nearest = sorted(
+            (
+                hit
+                for s, cards in by_scope.items()
+                if cards
+                for hit in self._nearest(s, vector, fetch, deck)
+            ),
+            key=lambda hit: -hit[1],
+        )[:fetch]
         card_sim: dict[str, float] = {}
         chunk_sim: dict[str, float] = {}
-        for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True):
-            cid, sim = str(meta["card_id"]), 1.0 - float(dist)
+        for meta, sim in nearest:
+            cid = str(meta["card_id"])
             target = card_sim if meta["kind"] == "card" else chunk_sim
             target[cid] = max(sim, target.get(cid, -1.0))
         lexical: dict[str, float] = {}
@@ -250,11 +264,7 @@ class CardIndex:
         if not candidates:
             return []
         missing = [cid for cid in candidates if cid not in card_sim]
-        unknown = [cid for cid in missing if cid not in self._card_vectors]
-        if unknown:  # vectors the catalog load did not return (a Chroma server may omit them)
-            fetched = self._collection.get(ids=unknown, include=["embeddings"])
-            for cid, emb in zip(fetched["ids"], fetched["embeddings"], strict=True):
-                self._card_vectors[cid] = np.asarray(emb, dtype=np.float32)
+        self._fetch_card_vectors([visible[cid] for cid in missing if cid not in self._card_vectors])
         # Cards found only through a chunk or a word: score their card vector exactly.
         for cid in missing:
             if cid in self._card_vectors:
@@ -286,6 +296,42 @@ class CardIndex:
             for i in order
         ]
 
+    def _nearest(
+        self, scope: str, vector: np.ndarray, n: int, deck: str | None
+    ) -> list[tuple[dict[str, Any], float]]:
+        """(metadata, cosine similarity) of the `n` entries of `scope` nearest to `vector`."""
+        from chromadb.errors import NotFoundError
+
+        collection = self._collections.get(scope)
+        if collection is None:
+            return []
+        try:
+            got = collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=min(self._scope_count(scope), n),
+                where=None if deck is None else {"deck": deck},
+                include=["metadatas", "distances"],
+            )
+        except NotFoundError:  # its last deck was removed while we searched
+            return []
+        return [
+            (meta, 1.0 - float(dist))
+            for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True)
+        ]
+
+    def _fetch_card_vectors(self, cards: Sequence[Card]) -> None:
+        """Card vectors the catalog load did not return (a Chroma server may omit them)."""
+        by_scope: dict[str, list[str]] = {}
+        for card in cards:
+            by_scope.setdefault(card.scope, []).append(card.card_id)
+        for scope, ids in by_scope.items():
+            collection = self._collections.get(scope)
+            if collection is None:
+                continue
+            fetched = collection.get(ids=ids, include=["embeddings"])
+            for cid, emb in zip(fetched["ids"], fetched["embeddings"], strict=True):
+                self._card_vectors[cid] = np.asarray(emb, dtype=np.float32)
+
     # --- writing ------------------------------------------------------------------------
 
     def sync(
@@ -299,49 +345,66 @@ class CardIndex:
         """Make the index hold exactly `cards` for the given decks of `scope`.
 
         `decks` names the decks this sync is authoritative for (default: every deck in the
-        scope, so a deck file that disappeared is removed too).
+        scope, so a deck file that disappeared is removed too). A server scope left with no
+        cards loses its collection.
         """
         with self._lock:
-            self._count = None
             wanted = {c.card_id: c for c in cards if c.scope == scope}
-            scope_where: dict[str, Any] = {"scope": scope}
-            names = set(decks) if decks is not None else None
-            if names is not None:
-                scope_where = {"$and": [scope_where, {"deck": {"$in": sorted(names) or [""]}}]}
-            existing = self._collection.get(where=scope_where, include=["metadatas"])
-            current: dict[str, str] = {}
-            stale_entries: list[str] = []
-            for entry_id, meta in zip(existing["ids"], existing["metadatas"] or [], strict=True):
-                cid = str(meta["card_id"])
-                if meta["kind"] == "card":
-                    current[cid] = str(meta["hash"])
-                if cid not in wanted:
-                    stale_entries.append(entry_id)
             report = SyncReport(decks=sorted({c.deck for c in wanted.values()}))
-            todo = [c for c in wanted.values() if current.get(c.card_id) != c.content_hash]
-            report.unchanged = len(wanted) - len(todo)
-            report.updated = sum(1 for c in todo if c.card_id in current)
-            report.added = len(todo) - report.updated
-            report.removed = len({cid for cid in current if cid not in wanted})
-            if stale_entries:
-                for start in range(0, len(stale_entries), 5000):
-                    self._collection.delete(ids=stale_entries[start : start + 5000])
-            done = 0
-            if on_progress:
-                on_progress(0, len(todo))
-            for start in range(0, len(todo), _BATCH):
-                batch = todo[start : start + _BATCH]
-                self._write(batch)
-                done += len(batch)
-                if on_progress:
-                    on_progress(done, len(todo))
-            self._catalog = None
-            self._count = None
+            collection = self._collections.get(scope)
+            if collection is None:
+                if not wanted:
+                    return report  # nothing there and nothing wanted: no collection to make
+                collection = self._collections.get_or_create(scope)
+            self._forget(scope)
+            try:
+                self._sync_into(collection, wanted, decks, report, on_progress)
+                if scope != GLOBAL_SCOPE and not wanted and collection.count() == 0:
+                    self._collections.drop(scope)
+            finally:
+                self._forget(scope)
             return report
 
-    def _write(self, cards: Sequence[Card]) -> None:
+    def _sync_into(
+        self,
+        collection: Any,
+        wanted: dict[str, Card],
+        decks: Iterable[str] | None,
+        report: SyncReport,
+        on_progress: Progress | None,
+    ) -> None:
+        where: dict[str, Any] | None = None
+        if decks is not None:
+            where = {"deck": {"$in": sorted(set(decks)) or [""]}}
+        existing = collection.get(where=where, include=["metadatas"])
+        current: dict[str, str] = {}
+        stale_entries: list[str] = []
+        for entry_id, meta in zip(existing["ids"], existing["metadatas"] or [], strict=True):
+            cid = str(meta["card_id"])
+            if meta["kind"] == "card":
+                current[cid] = str(meta["hash"])
+            if cid not in wanted:
+                stale_entries.append(entry_id)
+        todo = [c for c in wanted.values() if current.get(c.card_id) != c.content_hash]
+        report.unchanged = len(wanted) - len(todo)
+        report.updated = sum(1 for c in todo if c.card_id in current)
+        report.added = len(todo) - report.updated
+        report.removed = len({cid for cid in current if cid not in wanted})
+        for start in range(0, len(stale_entries), 5000):
+            collection.delete(ids=stale_entries[start : start + 5000])
+        done = 0
+        if on_progress:
+            on_progress(0, len(todo))
+        for start in range(0, len(todo), _BATCH):
+            batch = todo[start : start + _BATCH]
+            self._write(collection, batch)
+            done += len(batch)
+            if on_progress:
+                on_progress(done, len(todo))
+
+    def _write(self, collection: Any, cards: Sequence[Card]) -> None:
         """Embed and store cards: old chunks out, new chunks in, then the card entry last."""
-        self._collection.delete(
+        collection.delete(
             where={"$and": [{"card_id": {"$in": [c.card_id for c in cards]}}, {"kind": "chunk"}]}
         )
         chunks = [(c, i, text) for c in cards for i, text in enumerate(card_chunks(c))]
@@ -349,13 +412,13 @@ class CardIndex:
         vectors = self.embedder.embed(texts, batch_size=_BATCH)
         card_vecs, chunk_vecs = vectors[: len(cards)], vectors[len(cards) :]
         if chunks:
-            self._collection.upsert(
+            collection.upsert(
                 ids=[f"{c.card_id}#{i}" for c, i, _ in chunks],
                 embeddings=chunk_vecs,
                 documents=[text for _, _, text in chunks],
                 metadatas=[_meta(c, "chunk") for c, _, _ in chunks],
             )
-        self._collection.upsert(
+        collection.upsert(
             ids=[c.card_id for c in cards],
             embeddings=card_vecs,
             documents=[card_text(c) for c in cards],

@@ -38,7 +38,9 @@ class CountingEmbedder:
 
 
 def entries(index: CardIndex) -> list[str]:
-    return sorted(index._collection.get(include=[])["ids"])
+    """Every entry id in every scope's collection."""
+    scopes = index._collections
+    return sorted(i for s in scopes.scopes() for i in scopes.get(s).get(include=[])["ids"])
 
 
 def test_labelled_queries_find_their_card(seed_index: CardIndex) -> None:
