@@ -53,6 +53,10 @@ class CardSource(Protocol):
         """One visible card by id."""
         ...
 
+    def get_cached(self, card_id: str, scopes: Collection[str] = ...) -> Card | None:
+        """Like `get`, from memory only (no I/O, no waiting): None when not in memory yet."""
+        ...
+
     def search(
         self, query: str, k: int = 5, scopes: Collection[str] = ..., deck: str | None = None
     ) -> Sequence[Hit]:
@@ -139,6 +143,11 @@ class Tutor:
     def card(self, card_id: str, guild_id: str | None = None) -> Card:
         """A card visible from this place (CardNotFound otherwise)."""
         return self.cards.get(card_id, scopes_for(guild_id))
+
+    def card_in_memory(self, card_id: str, guild_id: str | None = None) -> Card | None:
+        """Like `card` without I/O or waiting, safe on the event loop: None when the card
+        catalogue is not in memory yet (then use `card` in a worker thread)."""
+        return self.cards.get_cached(card_id, scopes_for(guild_id))
 
     def on_topic(
         self, topic: str, guild_id: str | None = None, deck: str | None = None

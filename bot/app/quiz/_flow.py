@@ -85,11 +85,18 @@ async def post_question(
 
 
 async def load_card(interaction: discord.Interaction, card_id: str) -> Card:
-    """The card a button refers to, if it is still visible here (CardNotFound otherwise)."""
+    """The card a button refers to, if it is still visible here (CardNotFound otherwise).
+
+    Usually a dictionary read, done on the loop: a button that must answer with a modal or
+    an edit (no defer possible) should not queue behind grading in the thread pool.
+    """
+    tutor = app(interaction).tutor
+    scope = guild_scope(interaction)
     try:
-        return await asyncio.to_thread(
-            app(interaction).tutor.card, card_id, guild_scope(interaction)
-        )
+        card = tutor.card_in_memory(card_id, scope)
+        if card is None:  # the catalogue is not loaded yet (just started, or decks changed)
+            card = await asyncio.to_thread(tutor.card, card_id, scope)
+        return card
     except CardNotFound:
         raise CardNotFound(
             "That card is no longer available here (its deck was changed or removed): "
@@ -98,12 +105,10 @@ async def load_card(interaction: discord.Interaction, card_id: str) -> Card:
 
 
 async def show_hint(interaction: discord.Interaction, state: QuizState) -> None:
-    """Reveal one more key point; the score on offer drops."""
+    """Reveal one more key point; the score on offer drops (no thread: it answers at once)."""
     bot = app(interaction)
     card = await load_card(interaction, state.card_id)
-    hints = await asyncio.to_thread(
-        lambda: [h for i in range(state.hints + 1) if (h := bot.tutor.hint(card, i)) is not None]
-    )
+    hints = [h for i in range(state.hints + 1) if (h := bot.tutor.hint(card, i)) is not None]
     if len(hints) <= state.hints:
         await interaction.response.send_message(
             embed=embeds.notice("No more hints for this card: give it your best answer."),
@@ -121,9 +126,15 @@ async def show_hint(interaction: discord.Interaction, state: QuizState) -> None:
 
 
 async def skip_card(interaction: discord.Interaction, state: QuizState, *, skipped: bool) -> None:
-    """Skip or reveal: record it (the card comes back soon) and show the answer."""
+    """Skip or reveal: show the answer at once, then record it (the card comes back soon)."""
     bot = app(interaction)
     card = await load_card(interaction, state.card_id)
+    embed = embeds.revealed_embed(card, skipped=skipped)
+    view = _views.revealed_view(state.for_person(interaction.user.id))
+    if state.public:
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+    else:
+        await interaction.response.edit_message(embed=embed, view=view)
     await asyncio.to_thread(
         bot.tutor.skip,
         str(interaction.user.id),
@@ -132,12 +143,6 @@ async def skip_card(interaction: discord.Interaction, state: QuizState, *, skipp
         guild_id=guild_scope(interaction),
         place="discord",
     )
-    embed = embeds.revealed_embed(card, skipped=skipped)
-    view = _views.revealed_view(state.for_person(interaction.user.id))
-    if state.public:
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
-    else:
-        await interaction.response.edit_message(embed=embed, view=view)
 
 
 async def grade_answer(interaction: discord.Interaction, state: QuizState, answer: str) -> None:
