@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.app.conftest import (
@@ -108,6 +110,28 @@ async def test_hints_then_answer_caps_the_score(world: Bot) -> None:
     assert "hints used: 2" in text
     score = int(text.split("%")[0].split()[-1])
     assert score <= 50, "two hints leave at most half the score on offer"
+
+
+async def test_an_answer_submitted_before_the_bot_hears_its_modal_opened_is_graded(
+    world: Bot,
+) -> None:
+    # The modal reaches the person while the bot still waits for Discord's reply to opening
+    # it (a slow network, a busy machine): a quick submit must be graded, not dropped.
+    emu = world.emu
+    cmd = await world.slash("quiz", topic="tokens")
+    question = await world.reply(cmd, predicate=not_loading)
+    emu.slow_responses(1, r"POST /interactions/.*/callback", seconds=3.0)
+    opened = await world.click(question, "ans")
+    await emu.wait_for_response(opened, timeout=WAIT)
+    assert opened.modal is not None
+    submitted = await emu.submit_modal(opened, {"Your answer": "tokens are pieces of text"})
+    result = await world.reply(submitted, predicate=not_loading)
+    assert "Reference answer" in embed_text(result)
+    # Graded once: one reply, one review recorded.
+    await asyncio.sleep(3.5)  # the slow reply has arrived; nothing else may follow
+    replies = [m for m in emu.messages.by_id.values() if m.interaction_id == submitted.id]
+    assert len(replies) == 1, replies
+    assert submitted.callbacks and len(submitted.callbacks) == 1  # one defer, not two handlers
 
 
 async def test_skip_records_and_reveals(world: Bot) -> None:

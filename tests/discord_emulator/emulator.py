@@ -418,6 +418,13 @@ class Emulator(Readback):
         response (the bot sees a connection error; the message exists anyway)."""
         self.limits.add_lost_response(count, route)
 
+    def slow_responses(
+        self, count: int = 1, route: str | None = None, seconds: float = 1.0
+    ) -> None:
+        """Carry out the next ``count`` matching requests at once but answer ``seconds`` late
+        (what a person sees may change before the bot hears back)."""
+        self.limits.add_slow_response(count, route, seconds)
+
     def set_rate_limits(
         self,
         global_per_second: float | None = 50.0,

@@ -27,6 +27,7 @@ ROUTE_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
 # Every other bot route: Discord gives each one some bucket; this one is generous.
 DEFAULT_ROUTE_LIMIT = (50, 1.0)
 LOSE_RESPONSE = 0  # a Fault status meaning "do it, then drop the connection"
+SLOW_RESPONSE = 1  # a Fault status meaning "do it, then answer late" (seconds in `delay`)
 MAJOR_PARAMS = ("channel_id", "guild_id", "webhook_id", "token")
 
 
@@ -39,6 +40,7 @@ class Decision:
     headers: dict[str, str] = field(default_factory=dict)
     rate_limited: bool = False
     lose_response: bool = False
+    delay: float = 0.0
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Fault:
     status: int
     body: Json
     headers: dict[str, str]
+    delay: float = 0.0
 
 
 class Limits:
@@ -102,6 +105,10 @@ class Limits:
         """Process the next ``count`` matching requests, then cut the connection unanswered."""
         self.faults.append(Fault(_compile(route), count, LOSE_RESPONSE, {}, {}))
 
+    def add_slow_response(self, count: int, route: str | None, seconds: float) -> None:
+        """Process the next ``count`` matching requests at once, but answer ``seconds`` late."""
+        self.faults.append(Fault(_compile(route), count, SLOW_RESPONSE, {}, {}, seconds))
+
     def decide(
         self, method: str, path: str, template: str, params: dict[str, str], exempt_global: bool
     ) -> Decision:
@@ -112,6 +119,8 @@ class Limits:
                 fault.remaining -= 1
                 if fault.status == LOSE_RESPONSE:
                     return Decision(lose_response=True)
+                if fault.status == SLOW_RESPONSE:
+                    return Decision(delay=fault.delay)
                 limited = fault.status == 429
                 if limited:
                     self.counts["fault"] += 1

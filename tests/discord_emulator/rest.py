@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -72,6 +73,9 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     response.headers.update(decision.headers)
     record.status = response.status
     emu.notify()
+    if decision.delay:
+        # The work is done and visible (a person may already act on it); the bot hears late.
+        await asyncio.sleep(decision.delay)
     return response
 
 

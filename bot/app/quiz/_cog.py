@@ -25,7 +25,8 @@ class QuizCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Answer a modal opened before a restart: discord.py no longer knows it."""
+        """Answer the modal submits discord.py does not know: a modal opened before a restart,
+        or one submitted before the bot heard Discord's reply to opening it."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         data = dict(interaction.data or {})

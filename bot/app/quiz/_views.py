@@ -75,10 +75,12 @@ class AnswerButton(
         mine = self.state.for_person(interaction.user.id)
         card = await _flow.load_card(interaction, mine.card_id)
         modal = AnswerModal(mine, card, _flow.grade_answer)
+        await interaction.response.send_modal(modal)
+        # Only now does discord.py hold the modal (it stores it once Discord has replied, in
+        # the same step as this): a submit that arrived sooner was answered by the quiz cog.
         registry = getattr(_flow.app(interaction).get_cog("QuizCog"), "modals", None)
         if isinstance(registry, ModalRegistry):
             registry.opened(modal.custom_id)
-        await interaction.response.send_modal(modal)
         _flow.app(interaction).prewarm(card)
 
 
