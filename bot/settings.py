@@ -93,9 +93,12 @@ class Settings(BaseSettings):
         30.0, ge=0, description="How often due daily quizzes are looked for; 0 turns pushing off."
     )
     daily_push_rate: float = Field(
-        45.0,
+        47.0,
         gt=0,
-        description="Requests per second daily pushes may use (Discord allows a bot about 50).",
+        description=(
+            "Requests per second daily pushes may use (Discord allows a bot 50; interaction "
+            "replies do not count against that)."
+        ),
     )
 
     log_level: str = Field("INFO", description="Logging level.")

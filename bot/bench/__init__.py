@@ -207,7 +207,7 @@ def _discord(ctx: _Context) -> dict[str, Any]:
 def _push(ctx: _Context) -> dict[str, Any]:
     from bot.bench.push import bench_push
 
-    return bench_push(ctx.sizes.push_subscribers)
+    return bench_push(ctx.sizes.push_subscribers, rate=ctx.settings.daily_push_rate)
 
 
 def _memory(ctx: _Context) -> dict[str, Any]:
