@@ -31,9 +31,9 @@ import numpy as np
 
 from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.core.lexical import BM25
-from bot.errors import CardNotFound, ConfigError
+from bot.errors import CardNotFound
 from bot.infra.embedder import Embedder
-from bot.infra.index_collections import ScopeCollections
+from bot.infra.index_collections import ScopeCollections, open_client
 
 Progress = Callable[[int, int], None]
 
@@ -102,29 +102,9 @@ class CardIndex:
     """Cards in Chroma, one collection per scope (the global `knowledge/` decks, or one server's)."""
 
     def __init__(self, embedder: Embedder, *, path: Path | None = None, url: str | None = None):
-        import chromadb  # heavy import: only when an index is opened
-
-        settings = chromadb.Settings(anonymized_telemetry=False)
-        if url:
-            from urllib.parse import urlparse
-
-            parts = urlparse(url)
-            if not parts.hostname:
-                raise ConfigError(f"FLASHTUTOR_CHROMA_URL is not a URL: {url!r}")
-            self._client: Any = chromadb.HttpClient(
-                host=parts.hostname,
-                port=parts.port or 8000,
-                ssl=parts.scheme == "https",
-                settings=settings,
-            )
-        elif path is not None:
-            path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
-        else:
-            raise ConfigError("the card index needs a data directory or a Chroma URL")
         self.embedder = embedder
         self._lock = threading.RLock()
-        self._collections = ScopeCollections(self._client, embedder.name)
+        self._collections = ScopeCollections(open_client(path=path, url=url), embedder.name)
         self._collections.migrate()
         # Per scope, loaded on first use and forgotten when that scope is synced.
         self._catalog: dict[str, dict[str, Card]] = {}
@@ -148,6 +128,8 @@ class CardIndex:
                         embeddings = [None] * len(got["ids"])
                     for meta, emb in zip(got["metadatas"] or [], embeddings, strict=True):
                         card = Card.from_dict(json.loads(str(meta["card"])))
+                        if card.scope != scope:  # never show a card outside its own scope
+                            continue
                         cards[card.card_id] = card
                         # Card vectors in memory: a card found only by a chunk or a word is
                         # scored without another Chroma round trip.
@@ -370,7 +352,7 @@ class CardIndex:
                 collection = self._collections.get_or_create(scope)
             self._forget(scope)
             try:
-                self._sync_into(collection, wanted, decks, report, on_progress)
+                self._sync_into(collection, scope, wanted, decks, report, on_progress)
                 if scope != GLOBAL_SCOPE and not wanted and collection.count() == 0:
                     self._collections.drop(scope)
             finally:
@@ -380,14 +362,16 @@ class CardIndex:
     def _sync_into(
         self,
         collection: Any,
+        scope: str,
         wanted: dict[str, Card],
         decks: Iterable[str] | None,
         report: SyncReport,
         on_progress: Progress | None,
     ) -> None:
-        where: dict[str, Any] | None = None
+        # This scope's entries only, should an older version have written another's here.
+        where: dict[str, Any] = {"scope": scope}
         if decks is not None:
-            where = {"deck": {"$in": sorted(set(decks)) or [""]}}
+            where = {"$and": [where, {"deck": {"$in": sorted(set(decks)) or [""]}}]}
         existing = collection.get(where=where, include=["metadatas"])
         current: dict[str, str] = {}
         stale_entries: list[str] = []

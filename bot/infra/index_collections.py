@@ -1,4 +1,4 @@
-"""One Chroma collection per scope of the card index: naming, finding, dropping, migrating.
+"""The card index's Chroma: the client, and one collection per scope (named, found, migrated).
 
 A scope (the global `knowledge/` decks, or one Discord server's uploads) gets a collection of
 its own, so a search queries each visible scope's collection without a metadata filter (a
@@ -17,16 +17,40 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from bot.core.cards import GLOBAL_SCOPE
-from bot.errors import FlashtutorError
+from bot.errors import ConfigError, FlashtutorError
 
 # A scope that is safe as it is (a Discord server id) is named as it is; anything else by a
 # hash, under a different infix so the two forms can never name the same collection.
 _PLAIN_SCOPE = re.compile(r"[A-Za-z0-9]{1,64}")
 _COPY_PAGE = 1000
 _DELETE_PAGE = 5000
+
+
+def open_client(*, path: Path | None = None, url: str | None = None) -> Any:
+    """A Chroma client: a server at `url` when given, else a directory at `path`."""
+    import chromadb  # heavy import: only when an index is opened
+
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    if url:
+        from urllib.parse import urlparse
+
+        parts = urlparse(url)
+        if not parts.hostname:
+            raise ConfigError(f"FLASHTUTOR_CHROMA_URL is not a URL: {url!r}")
+        return chromadb.HttpClient(
+            host=parts.hostname,
+            port=parts.port or 8000,
+            ssl=parts.scheme == "https",
+            settings=settings,
+        )
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    raise ConfigError("the card index needs a data directory or a Chroma URL")
 
 
 def collection_name(embedder_name: str, scope: str) -> str:

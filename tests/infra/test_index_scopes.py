@@ -333,3 +333,19 @@ def test_a_chroma_server_gets_a_collection_per_scope_and_migrates(
     assert index.remove_deck(SERVER, "guild-rules") == 1
     assert collection_name(embedder.name, SERVER) not in names(client)
     assert {h.card.scope for h in index.search("launch code", k=5, scopes=("", SERVER))} == {""}
+
+
+def test_a_card_written_into_another_scopes_collection_stays_hidden(
+    embedder, seed_cards, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # An older version still running beside this one writes a server's card the old way,
+    # into the global collection, after this index was opened (and migrated).
+    index = CardIndex(embedder, path=tmp_path)
+    index.sync(seed_cards[:2])
+    write_legacy(chroma_dir(tmp_path), embedder, server_cards()[:1])
+    index.sync(seed_cards[:2])  # reloads the global catalogue
+    assert {c.scope for c in index.cards()} == {GLOBAL_SCOPE}
+    assert {h.card.scope for h in index.search("launch code word", k=5)} == {GLOBAL_SCOPE}
+    reopened = CardIndex(embedder, path=tmp_path)  # the next open moves it where it belongs
+    assert [c.question for c in reopened.cards((SERVER,))] == ["What is the launch code word?"]
+    assert {c.scope for c in reopened.cards()} == {GLOBAL_SCOPE}
