@@ -1,6 +1,6 @@
 """The one error path of the Discord app: log with context, show the person one line.
 
-Slash commands reach it through `tree.on_error`, modals through `on_error`, and buttons
+Slash commands reach it through `tree.on_error`, answer modals through the quiz cog, and buttons
 through `Guarded` (discord.py only logs exceptions raised in a DynamicItem's callback, so
 our items catch and forward them here themselves).
 """

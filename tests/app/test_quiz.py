@@ -134,6 +134,22 @@ async def test_an_answer_submitted_before_the_bot_hears_its_modal_opened_is_grad
     assert submitted.callbacks and len(submitted.callbacks) == 1  # one defer, not two handlers
 
 
+async def test_a_submit_with_someone_elses_answer_form_is_refused(world: Bot) -> None:
+    emu = world.emu
+    cmd = await world.slash("quiz", topic="tokens")
+    question = await world.reply(cmd, predicate=not_loading)
+    opened = await world.click(question, "ans")
+    await emu.wait_for_response(opened, timeout=WAIT)
+    assert opened.modal is not None
+    # Bob sends Alice's form (a forged payload: Discord shows each person only their own).
+    forged = await emu.submit_modal(opened, {"Your answer": "tokens"}, as_user=world.bob)
+    reply = await emu.wait_for_original(forged, timeout=WAIT)
+    assert reply.ephemeral
+    assert "belongs to someone else" in (reply.content + embed_text(reply))
+    card_id = _state(button(question, "ans"))["card"]
+    assert card_id not in world.services.store.seen_card_ids(str(world.bob.id))
+
+
 async def test_skip_records_and_reveals(world: Bot) -> None:
     emu = world.emu
     cmd = await world.slash("quiz", topic="subword tokenization")

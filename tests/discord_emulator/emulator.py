@@ -355,13 +355,18 @@ class Emulator(Readback):
         return await self.injector.send(payload, user, channel, record)
 
     async def submit_modal(
-        self, opened_by: InteractionRecord | int, values: dict[str, Any]
+        self,
+        opened_by: InteractionRecord | int,
+        values: dict[str, Any],
+        *,
+        as_user: User | None = None,
     ) -> InteractionRecord:
-        """The person who got the modal from ``opened_by`` fills in ``values`` and submits."""
+        """The person who got the modal from ``opened_by`` fills in ``values`` and submits
+        (``as_user``: someone else sends that form, as a forged payload could)."""
         source = self.interaction(opened_by)
         if source.modal is None:
             raise InjectionError(f"interaction {source.id} did not open a modal")
-        user = self.world.users[source.user_id]
+        user = as_user or self.world.users[source.user_id]
         channel = self.world.channels[source.channel_id]
         data = {
             "custom_id": source.modal["custom_id"],

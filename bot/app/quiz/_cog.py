@@ -11,8 +11,9 @@ from discord.ext import commands
 from bot.app.choices import deck_choices, topic_choices
 from bot.app.errors import report
 from bot.app.quiz import _flow
-from bot.app.quiz._modals import ModalRegistry, submitted_text
+from bot.app.quiz._modals import submitted_text
 from bot.app.quiz._state import QuizState, template
+from bot.errors import InputError
 
 MODAL_ID = re.compile(template("modal"))
 
@@ -20,24 +21,23 @@ MODAL_ID = re.compile(template("modal"))
 class QuizCog(commands.Cog):
     """Quiz yourself (or a study group) on the decks."""
 
-    def __init__(self) -> None:
-        self.modals = ModalRegistry()
-
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Answer the modal submits discord.py does not know: a modal opened before a restart,
-        or one submitted before the bot heard Discord's reply to opening it."""
+        """Grade every answer-modal submit (discord.py never holds the modals: see _modals)."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         data = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         match = MODAL_ID.fullmatch(custom_id)
-        if match is None or self.modals.is_open(custom_id):
+        if match is None:
             return
+        state = QuizState.from_match(match)
         try:
-            await _flow.grade_answer(interaction, QuizState.from_match(match), submitted_text(data))
+            if state.owner_id != interaction.user.id:  # each person gets their own modal
+                raise InputError("That answer form belongs to someone else: press Answer.")
+            await _flow.grade_answer(interaction, state, submitted_text(data))
         except Exception as exc:
-            await report(interaction, exc, "answer modal opened before a restart")
+            await report(interaction, exc, "answer modal")
 
     @app_commands.command(name="quiz")
     @app_commands.describe(

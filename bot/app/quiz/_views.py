@@ -16,7 +16,7 @@ import discord
 
 from bot.app.errors import Guarded
 from bot.app.quiz import _flow
-from bot.app.quiz._modals import AnswerModal, ModalRegistry
+from bot.app.quiz._modals import AnswerModal
 from bot.app.quiz._state import QuizState, template
 
 log = logging.getLogger(__name__)
@@ -74,13 +74,7 @@ class AnswerButton(
         """Open a modal for this person's answer (in a study group, their own copy)."""
         mine = self.state.for_person(interaction.user.id)
         card = await _flow.load_card(interaction, mine.card_id)
-        modal = AnswerModal(mine, card, _flow.grade_answer)
-        await interaction.response.send_modal(modal)
-        # Only now does discord.py hold the modal (it stores it once Discord has replied, in
-        # the same step as this): a submit that arrived sooner was answered by the quiz cog.
-        registry = getattr(_flow.app(interaction).get_cog("QuizCog"), "modals", None)
-        if isinstance(registry, ModalRegistry):
-            registry.opened(modal.custom_id)
+        await interaction.response.send_modal(AnswerModal(mine, card))
         _flow.app(interaction).prewarm(card)
 
 
