@@ -18,7 +18,7 @@ import discord
 from bot.app.client import FlashtutorBot, configure_endpoints, utc_now
 from bot.app.decks import sync_uploaded_decks
 from bot.errors import ConfigError
-from bot.infra.priority import favour_running_loop
+from bot.infra.priority import favour_running_loop, freeze_startup_heap
 from bot.services import Services
 from bot.settings import Settings
 
@@ -75,6 +75,7 @@ class BotRunner:
         """
         favour_running_loop()
         await asyncio.to_thread(prepare, self.services)
+        freeze_startup_heap()
 
     async def start(self) -> FlashtutorBot:
         """Log in (which runs `setup_hook`) and connect in the background."""
