@@ -152,8 +152,12 @@ def _ingest(ctx: _Context) -> dict[str, Any]:
     from bot.bench.synthetic import synthetic_cards
 
     cards = synthetic_cards(ctx.sizes.ingest_cards, ctx.seed_cards(), deck_size=100)
+    if len(cards) >= 2_000:  # a big deck: raw torch on 5 of 20 slices (see bench.ingest)
+        slices, compared = 20, 5
+    else:
+        slices, compared = (4 if len(cards) >= 40 else 2), None
     figures, ctx.index = bench_ingest(
-        ctx.embedder, ctx.raw_model, cards, ctx.workdir, slices=4 if len(cards) >= 40 else 2
+        ctx.embedder, ctx.raw_model, cards, ctx.workdir, slices=slices, baseline_slices=compared
     )
     return figures
 

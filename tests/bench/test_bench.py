@@ -45,6 +45,16 @@ def test_percentile_interpolates_and_ratio_guards_zero() -> None:
     assert ratio(1.0, 0.0) is None
 
 
+def test_ingest_baseline_slices_spread_over_the_run() -> None:
+    from bot.bench.ingest import spread
+
+    assert spread(20, 5) == {0, 5, 10, 14, 19}
+    assert spread(4, None) == {0, 1, 2, 3}
+    assert spread(3, 10) == {0, 1, 2}
+    assert spread(7, 1) == {0}
+    assert spread(0, 3) == set()
+
+
 def test_goal_direction() -> None:
     at_most = Goal("x", "x", limit=10)
     at_least = Goal("y", "y", limit=0.9, at_least=True)
