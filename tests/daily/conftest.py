@@ -18,7 +18,7 @@ from typing import Any, cast
 import pytest
 
 from bot.app.daily import DailyCog, DailyScheduler
-from bot.app.runner import BotRunner, prepare
+from bot.app.runner import BotRunner
 from bot.infra.subscriptions import SubscriptionStore
 from bot.services import Services
 from tests.app.conftest import WAIT, bot_settings, fresh_data_dir, indexed_data  # noqa: F401
@@ -126,8 +126,8 @@ async def daily_world(
         )
         services = Services(settings)
         services.embedder = embedder
-        await asyncio.to_thread(prepare, services)
         runner = BotRunner(services, clock=clock)
+        await runner.prepare()
         bot = await runner.start()
         await runner.wait_ready(WAIT)
         await bot.tree.sync()
