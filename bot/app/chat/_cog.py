@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import logging
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC
 
 import discord
@@ -207,11 +208,24 @@ class ChatCog(commands.Cog):
             text = re.sub(rf"<@!?{me.id}>", " ", text)
         return text.strip()
 
-    async def _admit(self, message: discord.Message) -> bool:
-        admission = self.limiter.admit(message.author.id, asyncio.get_running_loop().time())
-        if admission.notify:
-            await message.channel.send(fit(FLOOD_NOTICE))
-        return admission.allowed
+    @contextlib.asynccontextmanager
+    async def _admitted(self, message: discord.Message) -> AsyncIterator[bool]:
+        """Whether to handle `message` (flood limit); it counts as unanswered until the block ends.
+
+        Only messages sent while earlier ones are still being answered can be limited, so the
+        block must cover the whole handling, reply included.
+        """
+        person = message.author.id
+        admission = self.limiter.admit(person, asyncio.get_running_loop().time())
+        if not admission.allowed:
+            if admission.notify:
+                await message.channel.send(fit(FLOOD_NOTICE))
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self.limiter.answered(person)
 
     async def _read(self, message: discord.Message) -> str:
         text, cut = cut_message(self._text_of(message))
@@ -236,8 +250,13 @@ class ChatCog(commands.Cog):
                     await tutoring.save(convs[0].noticed(author))
             return
         # Counted on arrival, before waiting for the previous message to be answered.
-        if not await self._admit(message):
-            return
+        async with self._admitted(message) as allowed:
+            if allowed:
+                await self._answer_owner(message, seen)
+
+    async def _answer_owner(self, message: discord.Message, seen: Conversation) -> None:
+        channel = message.channel
+        tutoring = self.tutoring
         text = await self._read(message)
         if not text:
             if isinstance(channel, discord.Thread) and not self.bot.settings.message_content:
@@ -246,7 +265,7 @@ class ChatCog(commands.Cog):
         async with tutoring.lock(channel.id):
             # Re-read under the lock: the message before this one may have changed the state.
             convs = await asyncio.to_thread(tutoring.store.in_channel, str(channel.id))
-            if not convs or convs[0].user_id != author:
+            if not convs or convs[0].user_id != str(message.author.id):
                 return
             async with channel.typing():
                 await tutoring.handle(channel, convs[0], text)
@@ -261,8 +280,11 @@ class ChatCog(commands.Cog):
 
     async def _outside_conversation(self, message: discord.Message) -> None:
         """A DM with no conversation running: stats, a question, or a pointer to /tutor."""
-        if not await self._admit(message):
-            return
+        async with self._admitted(message) as allowed:
+            if allowed:
+                await self._answer_outside(message)
+
+    async def _answer_outside(self, message: discord.Message) -> None:
         text = await self._read(message)
         if not text:
             return
@@ -289,8 +311,11 @@ class ChatCog(commands.Cog):
 
     async def _mention(self, message: discord.Message, *, in_thread: bool) -> None:
         """A question by mention: answered in a public thread started from the message."""
-        if not await self._admit(message):
-            return
+        async with self._admitted(message) as allowed:
+            if allowed:
+                await self._answer_mention(message, in_thread=in_thread)
+
+    async def _answer_mention(self, message: discord.Message, *, in_thread: bool) -> None:
         text = await self._read(message)
         if not text:
             await message.reply(fit(MENTION_HELP))
