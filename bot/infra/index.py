@@ -219,28 +219,27 @@ class CardIndex:
     ) -> list[SearchHit]:
         """Like `search`, with the query already embedded."""
         scopes = list(dict.fromkeys(scopes))
-        by_scope = {
-            s: {
-                cid: c
-                for cid, c in self._scope_catalog(s).items()
-                if deck is None or c.deck == deck
-            }
-            for s in scopes
-        }
-        visible = {cid: c for cards in by_scope.values() for cid, c in cards.items()}
-        if not visible:
+        pools = {s: self._scope_catalog(s) for s in scopes}  # no copies: a lookup per card
+
+        def visible(cid: str) -> Card | None:
+            for pool in pools.values():
+                card = pool.get(cid)
+                if card is not None:
+                    return card if deck is None or card.deck == deck else None
+            return None
+
+        def has_cards(pool: dict[str, Card]) -> bool:
+            return bool(pool) and (deck is None or any(c.deck == deck for c in pool.values()))
+
+        searched = [s for s, pool in pools.items() if has_cards(pool)]
+        if not searched:
             return []
         # Each visible scope's own collection, unfiltered (a deck stays a filter within it).
         # The nearest `fetch` of their answers together are exactly what one query over all
         # of them would return, so a card scores the same however the scopes are split.
         fetch = max(32, 8 * k)
         nearest = sorted(
-            (
-                hit
-                for s, cards in by_scope.items()
-                if cards
-                for hit in self._nearest(s, vector, fetch, deck)
-            ),
+            (hit for s in searched for hit in self._nearest(s, vector, fetch, deck)),
             key=lambda hit: -hit[1],
         )[:fetch]
         card_sim: dict[str, float] = {}
@@ -249,16 +248,20 @@ class CardIndex:
             cid = str(meta["card_id"])
             target = card_sim if meta["kind"] == "card" else chunk_sim
             target[cid] = max(sim, target.get(cid, -1.0))
-        lexical: dict[str, float] = {}
-        for scope in scopes:
-            lexical.update(self._bm25(scope).scores(query))
-        lexical = {cid: s for cid, s in lexical.items() if cid in visible}
-        top_lexical = sorted(lexical, key=lexical.__getitem__, reverse=True)[: max(8, k)]
-        candidates = [cid for cid in {*card_sim, *chunk_sim, *top_lexical} if cid in visible]
+        lexical = [self._bm25(scope).query(query) for scope in searched]
+        top = max(8, k)
+        best: dict[str, float] = {}
+        for scores in lexical:
+            best.update(scores.best(top, keep=lambda cid: visible(cid) is not None))
+        top_lexical = sorted(best, key=best.__getitem__, reverse=True)[:top]
+        found = {
+            cid: card for cid in {*card_sim, *chunk_sim, *top_lexical} if (card := visible(cid))
+        }
+        candidates = list(found)
         if not candidates:
             return []
         missing = [cid for cid in candidates if cid not in card_sim]
-        self._fetch_card_vectors([visible[cid] for cid in missing if cid not in self._card_vectors])
+        self._fetch_card_vectors([found[cid] for cid in missing if cid not in self._card_vectors])
         # Cards found only through a chunk or a word: score their card vector exactly.
         for cid in missing:
             if cid in self._card_vectors:
@@ -267,12 +270,13 @@ class CardIndex:
         dense = np.array(
             [card_sim.get(c, 0.0) + CHUNK_WEIGHT * chunk_sim.get(c, floor) for c in candidates]
         )
-        words = np.array([lexical.get(c, 0.0) for c in candidates])
+        # A card id belongs to one scope: its score is its own scope's (the others give 0).
+        words = np.array([sum(scores.of(c) for scores in lexical) for c in candidates])
         fused = (_minmax(dense) + LEXICAL_WEIGHT * _minmax(words)) / (1 + LEXICAL_WEIGHT)
         order = np.argsort(-fused, kind="stable")[:k]
         return [
             SearchHit(
-                card=visible[candidates[i]],
+                card=found[candidates[i]],
                 score=round(float(fused[i]), 4),
                 similarity=round(
                     float(
