@@ -151,6 +151,23 @@ async def test_a_brisk_conversation_is_not_taken_for_a_flood(
     assert not [m for m in bot_messages(world, dm) if m.id > question.id and "faster" in text(m)]
 
 
+async def test_a_question_that_cannot_be_looked_up_is_said_and_the_quiz_resumes(
+    world: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, dm, _ = await start(world, world.bob, "tokenization")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:  # a search fault we cannot cause for real
+        raise RuntimeError("the index is unavailable")
+
+    monkeypatch.setattr(cog(world).tutoring.tutor, "ask", broken)
+    msg = await say(world, dm, world.bob, "wait, what's negative sampling?")
+    back = await reply_after(world, dm, msg, lambda m: "Back to the question" in text(m))
+    between = [text(m) for m in bot_messages(world, dm) if msg.id < m.id < back.id]
+    assert any("couldn't look that up" in t for t in between), between
+    still = await settled(world, world.bob, lambda c: "couldn't look that up" in c.turns[-1].text)
+    assert still.phase is Phase.ASKING and still.answered == 0
+
+
 async def test_instructions_in_an_answer_are_graded_not_obeyed_and_long_text_is_cut(
     world: Bot,
 ) -> None:

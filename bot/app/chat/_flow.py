@@ -321,14 +321,22 @@ class Tutoring:
         self, channel: Channel, conv: Conversation, question: str, *, after: Phase
     ) -> Conversation:
         """Stream a grounded answer with citations; then point back to where we were."""
-        result = await self.answer_only(channel, question, conv.guild_id)
+        try:
+            said = (await self.answer_only(channel, question, conv.guild_id)).text
+        except discord.HTTPException:
+            raise  # Discord itself failed: the error handler deals with that
+        except Exception:
+            # Search or the database failed: say so, and still return to the quiz.
+            log.exception("could not answer a chat question")
+            said = "I couldn't look that up just now, sorry (the details are in the bot's log)."
+            await self.say(channel, said)
         if after is Phase.ASKING and conv.card_id is not None:
             card = await self._card(conv)
             if card is not None:
                 await self.say(channel, f"Back to the question: **{card.question.strip()}**")
         else:
             await self.say(channel, "Say **next** when you're ready.")
-        return conv.said("tutor", result.text)
+        return conv.said("tutor", said)
 
     async def answer_only(
         self, channel: Channel, question: str, guild_id: str | None
