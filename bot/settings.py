@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     daily_tick_s: float = Field(
         30.0, ge=0, description="How often due daily quizzes are looked for; 0 turns pushing off."
     )
-    daily_push_rate: float = Field(
+    daily_push_rate: float = Field(  # why 47: bot.app.daily._sender.DEFAULT_RATE
         47.0,
         gt=0,
         description=(

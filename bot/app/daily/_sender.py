@@ -29,11 +29,14 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
 
+from bot.settings import Settings
+
 T = TypeVar("T")
 
-DEFAULT_RATE = 47.0
-"""Requests per second for pushes, under Discord's global 50/s. With every push one request
-(the DM channel is remembered at /daily on), 47/s sustains about 46.7 messages/s against the
+DEFAULT_RATE: float = Settings.model_fields["daily_push_rate"].default
+"""Requests per second for pushes (47, the `daily_push_rate` setting's default), under
+Discord's global 50/s. With every push one request (the DM channel is remembered at
+/daily on), 47/s sustains about 46.7 messages/s against the
 emulator's limiter on a loaded 2-core machine (45/s gave 43.9, under the 45/s goal; 48/s
 would leave rate + burst = 50, no room at all). Rate + burst (49) stays one request under 50
 in any one-second window, for requests that arrive bunched, and the other 3/s on average
