@@ -156,23 +156,14 @@ class CardIndex:
 
     def get(self, card_id: str, scopes: Collection[str] = (GLOBAL_SCOPE,)) -> Card:
         """The card with this id, if it is visible from `scopes`."""
-        for scope in scopes:
-            card = self._scope_catalog(scope).get(card_id)
-            if card is not None:
-                return card
-        raise CardNotFound(f"no card with id {card_id!r}")
+        card = _find(card_id, scopes, self._scope_catalog)
+        assert card is not None  # every scope's catalogue loads
+        return card
 
     def get_cached(self, card_id: str, scopes: Collection[str] = (GLOBAL_SCOPE,)) -> Card | None:
         """Like `get`, from memory only and without the lock (safe on an event loop): None
         when a scope it would have to look in is not loaded yet."""
-        for scope in scopes:
-            cards = self._catalog.get(scope)  # a scope being re-synced is dropped whole
-            if cards is None:
-                return None
-            card = cards.get(card_id)
-            if card is not None:
-                return card
-        raise CardNotFound(f"no card with id {card_id!r}")
+        return _find(card_id, scopes, self._catalog.get)  # a re-synced scope goes whole
 
     def count(self) -> int:
         """Entries (cards and their chunks) in every scope's collection."""
@@ -431,6 +422,21 @@ class CardIndex:
     def remove_deck(self, scope: str, deck: str) -> int:
         """Delete one deck of a scope; returns the number of cards removed."""
         return self.sync([], scope=scope, decks=[deck]).removed
+
+
+def _find(
+    card_id: str, scopes: Collection[str], catalog: Callable[[str], dict[str, Card] | None]
+) -> Card | None:
+    """The card from the first of `scopes` that holds it; None as soon as a scope's catalogue
+    is unavailable (`catalog` gives None); CardNotFound when no scope holds it."""
+    for scope in scopes:
+        cards = catalog(scope)
+        if cards is None:
+            return None
+        card = cards.get(card_id)
+        if card is not None:
+            return card
+    raise CardNotFound(f"no card with id {card_id!r}")
 
 
 def _meta(card: Card, kind: str) -> dict[str, str | int | float | bool]:
