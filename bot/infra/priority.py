@@ -3,9 +3,11 @@
 The bot answers Discord from one event-loop thread while worker threads embed, grade and run
 the LLM. On a small machine those threads can hold the loop back: a thread the loop waits on
 for the GIL is only asked to let go after the interpreter's switch interval (5 ms by default),
-and the OS shares the cores evenly between the loop and every busy worker. Two measures,
-both measured with a 5 ms ticker on the loop and four grading threads on 2 shared cores
-(worst lateness over 20 s, five runs each): 12–203 ms by default, 12–30 ms with both.
+and the OS shares the cores evenly between the loop and every busy worker; a garbage
+collection holds the GIL too. Three measures (`favour_running_loop` applies the first and
+the last, `BotRunner.prepare` the second after the models load). The switch interval and
+the priority together, with a 5 ms ticker on the loop and four grading threads on 2 shared
+cores (worst lateness over 20 s, five runs each): 12–203 ms by default, 12–30 ms with both.
 
 - `favour_event_loop` shortens the switch interval to 1 ms, so the loop gets the GIL back
   sooner; the workers spend nearly all their time in native code that releases the GIL.
