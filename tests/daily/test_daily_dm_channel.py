@@ -10,7 +10,7 @@ import pytest
 
 from tests.app.conftest import WAIT, embed_text
 from tests.daily.conftest import DailyWorld, pushed
-from tests.discord_emulator import User
+from tests.discord_emulator import InteractionRecord, User
 
 pytestmark = [pytest.mark.daily, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -44,6 +44,15 @@ def channel_of(world: DailyWorld, user: User) -> str | None:
     return sub.channel_id
 
 
+async def subscribed_in_server(world: DailyWorld, user: User, at: str) -> InteractionRecord:
+    """/daily on in the server, once the DM channel it opens afterwards is stored."""
+    done = await world.slash("daily on", user, time=at, cards=1)
+    await world.emu.wait_until(
+        lambda: channel_of(world, user) is not None, WAIT, f"{user.username}'s DM channel"
+    )
+    return done
+
+
 async def test_subscribing_remembers_the_dm_channel_and_a_push_is_one_request(
     daily_world: DailyWorld,
 ) -> None:
@@ -60,11 +69,8 @@ async def test_subscribing_remembers_the_dm_channel_and_a_push_is_one_request(
     assert channel_of(world, nia) == str(dm.id)
 
     # From a server: the DM channel is opened after the answer and stored, off the push path.
-    done = await world.slash("daily on", omar, time="21:13", cards=1)
+    done = await subscribed_in_server(world, omar, "21:13")
     assert done.response is not None and "Daily quiz on" in str(done.response.data)
-    await emu.wait_until(
-        lambda: channel_of(world, omar) is not None, WAIT, "omar's DM channel to be stored"
-    )
     assert channel_of(world, omar) == str(emu.dm_channel(omar).id)
 
     start = len(emu.requests)
@@ -121,10 +127,7 @@ async def test_a_dm_channel_gone_for_good_pauses_and_tells_the_person_not_the_ow
     await flush_before(world, slot)
     quinn = await world.person("quinn")
     world.clock.now = slot - timedelta(hours=1)
-    await world.slash("daily on", quinn, time="21:15", cards=1)
-    await emu.wait_until(
-        lambda: channel_of(world, quinn) is not None, WAIT, "quinn's DM channel to be stored"
-    )
+    await subscribed_in_server(world, quinn, "21:15")
     owner_dms = len(emu.dm_messages(world.owner))
     await emu.delete_channel(emu.dm_channel(quinn))  # Discord hands back the same dead id
 

@@ -10,7 +10,7 @@ import pytest
 from bot.core import daily
 from bot.errors import InputError
 from bot.infra.store import ProgressStore
-from bot.infra.subscriptions import SubscriptionStore
+from bot.infra.subscriptions import Subscription, SubscriptionStore
 
 pytestmark = pytest.mark.daily
 
@@ -126,42 +126,36 @@ def test_forget_user_removes_their_subscription_pushes_and_notices(tmp_path: Pat
     progress.close()
 
 
-def test_a_dm_channel_is_remembered_until_a_new_one_is_known(tmp_path: Path) -> None:
-    progress, subs = open_store(tmp_path)
-    sub = subs.subscribe_dm(
-        user_id="5", guild_id="g", at=time(9, 0), zone="UTC", topic=None, cards=1, now=NOW
-    )
-    assert sub.channel_id is None  # subscribed in a server: opened later, off the push path
-    subs.set_channel(sub.id, "100")
-    # Changing the schedule from a server keeps it; running /daily on in the DM stores it.
-    again = subs.subscribe_dm(
-        user_id="5", guild_id="g", at=time(10, 0), zone="UTC", topic=None, cards=1, now=NOW
-    )
-    assert again.channel_id == "100"
-    from_dm = subs.subscribe_dm(
-        user_id="5",
-        guild_id=None,
-        at=time(10, 0),
+def subscribe_dm(
+    subs: SubscriptionStore, user_id: str, guild_id: str | None, hour: int, **channel: str
+) -> Subscription:
+    """A one-card daily DM quiz at `hour` UTC (`channel_id=` when run in the DM)."""
+    return subs.subscribe_dm(
+        user_id=user_id,
+        guild_id=guild_id,
+        at=time(hour, 0),
         zone="UTC",
         topic=None,
         cards=1,
         now=NOW,
-        channel_id="200",
+        **channel,
     )
+
+
+def test_a_dm_channel_is_remembered_until_a_new_one_is_known(tmp_path: Path) -> None:
+    progress, subs = open_store(tmp_path)
+    sub = subscribe_dm(subs, "5", "g", 9)
+    assert sub.channel_id is None  # subscribed in a server: opened later, off the push path
+    subs.set_channel(sub.id, "100")
+    # Changing the schedule from a server keeps it; running /daily on in the DM stores it.
+    again = subscribe_dm(subs, "5", "g", 10)
+    assert again.channel_id == "100"
+    from_dm = subscribe_dm(subs, "5", None, 10, channel_id="200")
     assert from_dm.id == sub.id and from_dm.channel_id == "200"
     progress.close()
 
     progress, subs = open_store(tmp_path)
     assert subs.get(sub.id).channel_id == "200"  # type: ignore[union-attr]
-    fresh = subs.subscribe_dm(
-        user_id="6",
-        guild_id=None,
-        at=time(9, 0),
-        zone="UTC",
-        topic=None,
-        cards=1,
-        now=NOW,
-        channel_id="300",
-    )
+    fresh = subscribe_dm(subs, "6", None, 9, channel_id="300")
     assert fresh.channel_id == "300"
     progress.close()
