@@ -12,7 +12,7 @@ IMAGE=${IMAGE:-localhost/flashtutor}
 VOL=$1 LABEL=$2 NAME=ft-measure PORT=${PORT:-8799}
 secs() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$@"; }
 
-.venv/bin/python -m tests.discord_emulator --port "$PORT" --demo >/tmp/ft-emu.json 2>/tmp/ft-emu.log &
+.venv/bin/python -m bot.testing.discord_emulator --port "$PORT" --demo >/tmp/ft-emu.json 2>/tmp/ft-emu.log &
 EMU=$!
 trap 'kill $EMU 2>/dev/null; podman rm -f $NAME >/dev/null 2>&1' EXIT
 sleep 3

@@ -11,7 +11,8 @@ from discord.ext import commands
 from bot.app import embeds
 from bot.app.client import app, guild_scope
 from bot.app.streaming import relay
-from bot.core.tutor import MAX_QUESTION_CHARS, scopes_for
+from bot.core.limits import MAX_QUESTION_CHARS
+from bot.core.tutor import scopes_for
 
 
 def sources_line(cited: list[str], titles: dict[str, str]) -> str:

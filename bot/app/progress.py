@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.app import embeds
 from bot.app.client import app, guild_scope
 from bot.app.errors import Guarded
-from bot.infra.store import UserStats
+from bot.core.records import UserStats
 
 CHART_NAME = "stats.png"
 

@@ -1,12 +1,13 @@
 """The loopback Discord API emulator in a child process, for the Discord and push groups.
 
 A separate process keeps the emulator's own work off the bot's event loop and out of its
-GIL, as Discord's servers would be. The emulator ships with the source tree (tests/), not
-with the installed package: the bench needs a source checkout for these two groups.
+GIL, as Discord's servers would be. The emulator ships in the installed package
+(`bot.testing.discord_emulator`), so the bench needs no source checkout.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -34,8 +35,8 @@ class EmulatorProcess:
 
 def available() -> str | None:
     """None when the emulator can run, else the reason it cannot."""
-    if not (PROJECT_ROOT / "tests" / "discord_emulator" / "__main__.py").is_file():
-        return "the loopback Discord emulator (tests/discord_emulator) needs a source checkout"
+    if importlib.util.find_spec("bot.testing.discord_emulator") is None:
+        return "the loopback Discord emulator (bot.testing.discord_emulator) is not installed"
     return None
 
 
@@ -58,12 +59,20 @@ def _parent_death_signal() -> Callable[[], None] | None:
 
 @contextmanager
 def emulator_process(*, timeout_s: float = 120.0) -> Iterator[EmulatorProcess]:
-    """Start `python -m tests.discord_emulator --port 0`, yield its URLs, stop it."""
+    """Start `python -m bot.testing.discord_emulator --port 0`, yield its URLs, stop it."""
     reason = available()
     if reason:
         raise EmulatorMissing(reason)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.discord_emulator", "--port", "0", "--heartbeat-ms", "41250"],
+        [
+            sys.executable,
+            "-m",
+            "bot.testing.discord_emulator",
+            "--port",
+            "0",
+            "--heartbeat-ms",
+            "41250",
+        ],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bot.core.cards import Card
 from bot.core.explainer import RELEVANCE_THRESHOLD
 from bot.core.grading import Grade
+from bot.core.limits import MAX_EXPLAINED_ANSWER_CHARS, MAX_MESSAGE_CHARS
 from bot.core.text import clip
 from bot.core.tutor import scopes_for
 
@@ -34,9 +35,7 @@ IDLE_AFTER = timedelta(minutes=30)
 MAX_TURNS = 6
 """Turns kept as context for questions (older ones are dropped)."""
 TURN_CHARS = 300
-MAX_MESSAGE_CHARS = 2000
-"""Longest message read; longer ones are cut (with a notice)."""
-MAX_SAVED_ANSWER_CHARS = 1000
+MAX_SAVED_ANSWER_CHARS = MAX_EXPLAINED_ANSWER_CHARS
 """The explainer reads at most this much of an answer, so no more is kept."""
 RECENT_CARDS = 5
 """Cards asked lately, not asked again at once."""

@@ -20,12 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.cards import GLOBAL_SCOPE, Card
+from bot.core.limits import MAX_CARD_ANSWER_CHARS, MAX_CARD_QUESTION_CHARS, MAX_CARD_TITLE_CHARS
 
 MAX_DECK_BYTES = 10 * 1024 * 1024
 """Largest deck file we read; checked before the file is read into memory."""
-MAX_QUESTION_CHARS = 1000
-MAX_ANSWER_CHARS = 8000
-MAX_TITLE_CHARS = 300
 MAX_BACKGROUND_CHARS = 8000
 
 _FORMATS = {
@@ -282,9 +280,9 @@ def _field_problem(question: str, answer: str, title: str, background: str) -> s
     if not answer:
         return "empty answer"
     for what, value, limit in (
-        ("question", question, MAX_QUESTION_CHARS),
-        ("answer", answer, MAX_ANSWER_CHARS),
-        ("title", title, MAX_TITLE_CHARS),
+        ("question", question, MAX_CARD_QUESTION_CHARS),
+        ("answer", answer, MAX_CARD_ANSWER_CHARS),
+        ("title", title, MAX_CARD_TITLE_CHARS),
         ("background", background, MAX_BACKGROUND_CHARS),
     ):
         if len(value) > limit:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -27,13 +27,13 @@ from bot.core.prompts import Prompts
 from bot.core.text import MentionGuard, clip, neutralize_mentions, plain, split_sentences
 from bot.errors import Busy, InputError, ModelUnavailable
 
+from bot.core.limits import MAX_EXPLAINED_ANSWER_CHARS
+from bot.core.ports import LLM, Embedder, Message
+
 if TYPE_CHECKING:
     from bot.core.grading import Grade
-    from bot.infra.embedder import Embedder
 
 log = logging.getLogger(__name__)
-
-Message = Mapping[str, str]
 
 SUPPORT_THRESHOLD = 0.65
 """Cosine (MiniLM) a generated sentence needs with some card sentence to count as grounded.
@@ -53,7 +53,6 @@ ECHO_MARGIN = 0.05
 """A sentence this much closer to the student's answer than to the card is an echo: dropped."""
 MIN_KEPT_FRACTION = 0.5
 MAX_OUTPUT_CHARS = 1200
-MAX_ANSWER_CHARS = 1000
 MAX_FIELD_CHARS = 700
 MAX_ASK_CARDS = 2
 MAX_ASK_CARD_CHARS = 450
@@ -62,24 +61,6 @@ _FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _ANSWER_TAG = re.compile(r"</?\s*answer\s*>", re.IGNORECASE)
 _MARKER = re.compile(r"\[\s*card\s*:\s*([0-9a-fA-F]{4,16})\s*\]")
 _MARKDOWN = re.compile(r"(\*\*|__|`|^#+\s*)", re.MULTILINE)
-
-
-class LLM(Protocol):
-    """What the explainer needs from a language model (see bot.infra.llm.LLMService)."""
-
-    def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int | None = None,
-        timeout: float | None = None,
-    ) -> AsyncIterator[str]:
-        """Yield text pieces of the reply to `messages`."""
-        ...
-
-    def prewarm(self, messages: Sequence[Message]) -> None:
-        """Evaluate a prompt prefix ahead of time (best effort)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +93,7 @@ def _bullets(items: Sequence[str]) -> str:
 
 def _untrusted(answer: str) -> str:
     # The answer is data inside <answer> tags: strip tags it carries so it cannot close them.
-    return clip(_ANSWER_TAG.sub(" ", plain(answer)).strip(), MAX_ANSWER_CHARS) or "(empty)"
+    return clip(_ANSWER_TAG.sub(" ", plain(answer)).strip(), MAX_EXPLAINED_ANSWER_CHARS) or "(empty)"
 
 
 def _root(word: str) -> str:

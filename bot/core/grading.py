@@ -21,20 +21,20 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.limits import MAX_ANSWER_CHARS
+from bot.core.ports import Embedder
 from bot.errors import ConfigError
 
-if TYPE_CHECKING:
-    from bot.infra.embedder import Embedder
-
 Verdict = Literal["correct", "partial", "incorrect"]
+PointState = Literal["covered", "missed", "contradicted"]
+"""What an answer does with one key point of the reference."""
 Vector = npt.NDArray[np.float32]
 
-MAX_ANSWER_CHARS = 4000
 # Two words are aligned when their embeddings are this close (or they share a stem).
 _ALIGNED = 0.6
 FEATURES = (
@@ -110,6 +110,8 @@ class Grade:
     covered: list[str]
     missed: list[str]
     reasons: list[str]
+    contradicted: list[str] = field(default_factory=list)
+    """Key points the answer asserts the opposite of (or a different fact in place of)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with exactly the keys score, verdict, covered, missed, reasons."""
@@ -120,6 +122,16 @@ class Grade:
             "missed": list(self.missed),
             "reasons": list(self.reasons),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class PointGrade:
+    """A reply graded against one key point only (the tutor's dialogue works point by point)."""
+
+    point: str
+    state: PointState
+    score: float
+    reasons: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +332,17 @@ class Grader:
     def grade(self, question: str, reference: str, answer: str, *, max_score: float = 1.0) -> Grade:
         """Grade one answer; `max_score` below 1 caps the score (hints lower what is on offer)."""
         return self._grade_batch([(question, reference, answer)], [max_score])[0]
+
+    def grade_point(self, question: str, reference: str, point: int, reply: str) -> PointGrade:
+        """Grade `reply` against key point number `point` of `reference` alone."""
+        points = self.key_points(reference)
+        if not 0 <= point < len(points):
+            raise IndexError(f"the reference has {len(points)} key points, not {point + 1}")
+        grade = self.grade(question, points[point], reply)
+        state: PointState = "covered" if grade.verdict == "correct" or grade.covered else "missed"
+        if grade.contradicted:
+            state = "contradicted"
+        return PointGrade(points[point], state, grade.score, list(grade.reasons))
 
     def grade_many(self, items: Sequence[tuple[str, str, str]]) -> list[Grade]:
         """Grade (question, reference, answer) triples in order, batching the embedding calls."""

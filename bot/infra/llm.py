@@ -15,7 +15,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 from bot.errors import Busy, ModelUnavailable
 from bot.infra.model_files import resolve_model
 from bot.settings import Settings
+from bot.core.ports import Message
 
 log = logging.getLogger(__name__)
 
-Message = Mapping[str, str]
 TEMPERATURE = 0.2
 SEED = 1234
 

@@ -21,77 +21,12 @@ from typing import Any, Self
 
 from bot.core.scheduling import Scheduler, check_grade, rating_for, require_utc
 from bot.errors import ConfigError, FlashtutorError, InputError
+from bot.core.records import DayCount, DeckRow, LeaderRow, QuizSession, ReviewResult, UserStats
 from bot.infra.migrations import migrate
 
 BUSY_TIMEOUT_S = 10.0
 """How long a write waits for another process's write to finish before giving up."""
 HISTORY_DAYS = 30
-
-
-@dataclass(frozen=True)
-class ReviewResult:
-    """What one recorded review did to the card's schedule."""
-
-    card_id: str
-    rating: int
-    due: datetime
-    reps: int
-
-
-@dataclass(frozen=True)
-class DayCount:
-    """Reviews made on one local calendar day."""
-
-    day: date
-    reviews: int
-    correct: int
-
-
-@dataclass(frozen=True)
-class UserStats:
-    """A person's progress; `accuracy` is correct / reviews (0.0 before the first review)."""
-
-    reviews: int
-    correct: int
-    partial: int
-    accuracy: float
-    streak_days: int
-    due_now: int
-    cards_seen: int
-    last_30_days: list[DayCount]
-
-
-@dataclass(frozen=True)
-class LeaderRow:
-    """One person's line on a server's leaderboard; `score` is the sum of grade scores."""
-
-    user_id: str
-    reviews: int
-    correct: int
-    score: float
-
-
-@dataclass(frozen=True)
-class DeckRow:
-    """A deck uploaded to a server."""
-
-    scope: str
-    name: str
-    path: str
-    cards: int
-    added_at: datetime
-
-
-@dataclass(frozen=True)
-class QuizSession:
-    """The options a quiz was started with (its buttons carry only the id)."""
-
-    id: int
-    user_id: str
-    guild_id: str | None
-    topic: str | None
-    deck: str | None
-    public: bool
 
 
 def _ts(when: datetime, name: str = "now") -> str:

@@ -21,7 +21,7 @@ import pytest
 from bot.app.runner import BotRunner
 from bot.services import Services
 from bot.settings import Settings
-from tests.discord_emulator import (
+from bot.testing.discord_emulator import (
     Channel,
     Emulator,
     Guild,

@@ -6,7 +6,7 @@ import pytest
 
 from bot.app.decks import sync_uploaded_decks
 from tests.app.conftest import WAIT, Bot, embed_text, not_loading
-from tests.discord_emulator import InjectionError, Upload
+from bot.testing.discord_emulator import InjectionError, Upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

@@ -15,7 +15,7 @@ from tests.app.conftest import (
     embed_text,
     not_loading,
 )
-from tests.discord_emulator import MessageRecord
+from bot.testing.discord_emulator import MessageRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

@@ -22,7 +22,7 @@ from tests.app.conftest import (
     not_loading,
     record_latencies,
 )
-from tests.discord_emulator import Channel, Emulator, Guild, User
+from bot.testing.discord_emulator import Channel, Emulator, Guild, User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

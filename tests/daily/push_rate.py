@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.app.daily import measure_push_rate
 from bot.app.daily._sender import DEFAULT_RATE
-from tests.discord_emulator import Emulator
+from bot.testing.discord_emulator import Emulator
 
 
 async def run(

@@ -16,7 +16,8 @@ import pytest
 
 from bot.errors import ConfigError, InputError
 from bot.infra import migrations
-from bot.infra.store import DayCount, ProgressStore, StoreError
+from bot.core.records import DayCount
+from bot.infra.store import ProgressStore, StoreError
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 PROJECT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from bot.app.streaming import relay
 from bot.core.cards import Card
 from bot.core.grading import Grade
 from bot.errors import CardNotFound, InputError
-from bot.infra.store import QuizSession
+from bot.core.records import QuizSession
 
 log = logging.getLogger(__name__)
 

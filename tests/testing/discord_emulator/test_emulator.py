@@ -16,7 +16,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.discord_emulator import (
+from bot.testing.discord_emulator import (
     Channel,
     Emulator,
     EmulatorClient,
@@ -26,9 +26,9 @@ from tests.discord_emulator import (
     Upload,
     User,
 )
-from tests.discord_emulator.client import EmulatorError
-from tests.discord_emulator.scene import build_scene
-from tests.discord_emulator.throughput import measure
+from bot.testing.discord_emulator.client import EmulatorError
+from bot.testing.discord_emulator.scene import build_scene
+from bot.testing.discord_emulator.throughput import measure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -729,7 +729,7 @@ async def test_standalone_module_serves_the_control_api() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.discord_emulator",
+        "bot.testing.discord_emulator",
         "--port",
         "0",
         "--demo",

@@ -11,8 +11,8 @@ import pytest
 
 from bot.app.daily._sender import ATTEMPTS
 from tests.app.conftest import WAIT, embed_text, not_loading
-from tests.daily.conftest import DailyWorld, pushed
-from tests.discord_emulator import MessageRecord, User
+from tests.app.daily.conftest import DailyWorld, pushed
+from bot.testing.discord_emulator import MessageRecord, User
 
 pytestmark = [pytest.mark.daily, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

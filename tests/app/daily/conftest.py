@@ -22,7 +22,7 @@ from bot.app.runner import BotRunner
 from bot.infra.subscriptions import SubscriptionStore
 from bot.services import Services
 from tests.app.conftest import WAIT, bot_settings, fresh_data_dir, indexed_data  # noqa: F401
-from tests.discord_emulator import (
+from bot.testing.discord_emulator import (
     Channel,
     Emulator,
     Guild,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.discord_emulator import Emulator
+from bot.testing.discord_emulator import Emulator
 
 
 @pytest.fixture

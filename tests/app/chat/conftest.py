@@ -12,7 +12,7 @@ from typing import cast
 
 from bot.app.chat import ChatCog
 from tests.app.conftest import WAIT, Bot, bot_overrides, indexed_data, not_loading, world
-from tests.discord_emulator import Channel, InteractionRecord, MessageRecord, User
+from bot.testing.discord_emulator import Channel, InteractionRecord, MessageRecord, User
 
 __all__ = ["bot_overrides", "indexed_data", "world"]
 

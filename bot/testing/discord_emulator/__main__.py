@@ -1,4 +1,4 @@
-"""Run the emulator standalone: ``python -m tests.discord_emulator --port 8765``."""
+"""Run the emulator standalone: ``python -m bot.testing.discord_emulator --port 8765``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,126 @@
+"""The ports: every interface the core depends on, in one place.
+
+The core (cards, grading, the Tutor) talks to its collaborators only through these
+protocols; infrastructure implements them (`bot.infra.embedder`, `bot.infra.index`,
+`bot.infra.store`, `bot.infra.llm`) and the composition root (`bot.services`) plugs the
+implementations in. Nothing here imports infrastructure, not even for typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.cards import Card
+from bot.core.records import ReviewResult, UserStats
+
+Vectors = npt.NDArray[np.float32]
+"""Rows of L2-normalised float32 embeddings."""
+
+Message = Mapping[str, str]
+"""One chat message for an LLM: {"role": ..., "content": ...}."""
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors (implemented in bot.infra.embedder)."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
+        """Embed `texts` as rows of a (len(texts), dim) float32 array, L2-normalised."""
+        ...
+
+
+class Hit(Protocol):
+    """A search result (see bot.infra.index.SearchHit)."""
+
+    @property
+    def card(self) -> Card:
+        """The card found."""
+        ...
+
+    @property
+    def similarity(self) -> float:
+        """How relevant it is, 0..1."""
+        ...
+
+
+class CardSource(Protocol):
+    """Where cards come from (see bot.infra.index.CardIndex)."""
+
+    def cards(self, scopes: Collection[str] = ..., deck: str | None = None) -> list[Card]:
+        """Visible cards."""
+        ...
+
+    def get(self, card_id: str, scopes: Collection[str] = ...) -> Card:
+        """One visible card by id."""
+        ...
+
+    def get_cached(self, card_id: str, scopes: Collection[str] = ...) -> Card | None:
+        """Like `get`, from memory only (no I/O, no waiting): None when not in memory yet."""
+        ...
+
+    def search(
+        self, query: str, k: int = 5, scopes: Collection[str] = ..., deck: str | None = None
+    ) -> Sequence[Hit]:
+        """Cards relevant to a query, best first."""
+        ...
+
+
+class ProgressLog(Protocol):
+    """Where reviews go (see bot.infra.store.ProgressStore)."""
+
+    def record_review(
+        self,
+        *,
+        user_id: str,
+        card_id: str,
+        score: float,
+        verdict: str,
+        now: datetime,
+        guild_id: str | None = None,
+        place: str = "",
+        hints_used: int = 0,
+        skipped: bool = False,
+    ) -> ReviewResult:
+        """Record one graded review and reschedule the card."""
+        ...
+
+    def due_card_ids(
+        self, user_id: str, now: datetime, among: Collection[str] | None = None, limit: int = 50
+    ) -> list[str]:
+        """Card ids due now, most overdue first."""
+        ...
+
+    def seen_card_ids(self, user_id: str) -> set[str]:
+        """Every card the user has reviewed."""
+        ...
+
+    def stats(
+        self, user_id: str, now: datetime, tz: tzinfo = ..., among: Collection[str] | None = None
+    ) -> UserStats:
+        """A user's accuracy, streak and history."""
+        ...
+
+
+class LLM(Protocol):
+    """What the explainer needs from a language model (see bot.infra.llm.LLMService)."""
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[str]:
+        """Yield text pieces of the reply to `messages`."""
+        ...
+
+    def prewarm(self, messages: Sequence[Message]) -> None:
+        """Evaluate a prompt prefix ahead of time (best effort)."""
+        ...

@@ -1,0 +1,76 @@
+"""What the progress store gives back: plain records the core and front ends read.
+
+They live in the core (not beside the store) so the `Tutor` and the front ends can name
+them without importing infrastructure; `bot.infra.store` builds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What one recorded review did to the card's schedule."""
+
+    card_id: str
+    rating: int
+    due: datetime
+    reps: int
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Reviews made on one local calendar day."""
+
+    day: date
+    reviews: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class UserStats:
+    """A person's progress; `accuracy` is correct / reviews (0.0 before the first review)."""
+
+    reviews: int
+    correct: int
+    partial: int
+    accuracy: float
+    streak_days: int
+    due_now: int
+    cards_seen: int
+    last_30_days: list[DayCount]
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    """One person's line on a server's leaderboard; `score` is the sum of grade scores."""
+
+    user_id: str
+    reviews: int
+    correct: int
+    score: float
+
+
+@dataclass(frozen=True)
+class DeckRow:
+    """A deck uploaded to a server."""
+
+    scope: str
+    name: str
+    path: str
+    cards: int
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class QuizSession:
+    """The options a quiz was started with (its buttons carry only the id)."""
+
+    id: int
+    user_id: str
+    guild_id: str | None
+    topic: str | None
+    deck: str | None
+    public: bool
