@@ -23,12 +23,11 @@ import numpy.typing as npt
 
 from bot.core.cards import Card
 from bot.core.grading import content_words, split_key_points, stem
+from bot.core.limits import MAX_EXPLAINED_ANSWER_CHARS
+from bot.core.ports import LLM, Embedder, Message
 from bot.core.prompts import Prompts
 from bot.core.text import MentionGuard, clip, neutralize_mentions, plain, split_sentences
 from bot.errors import Busy, InputError, ModelUnavailable
-
-from bot.core.limits import MAX_EXPLAINED_ANSWER_CHARS
-from bot.core.ports import LLM, Embedder, Message
 
 if TYPE_CHECKING:
     from bot.core.grading import Grade
@@ -93,7 +92,9 @@ def _bullets(items: Sequence[str]) -> str:
 
 def _untrusted(answer: str) -> str:
     # The answer is data inside <answer> tags: strip tags it carries so it cannot close them.
-    return clip(_ANSWER_TAG.sub(" ", plain(answer)).strip(), MAX_EXPLAINED_ANSWER_CHARS) or "(empty)"
+    return (
+        clip(_ANSWER_TAG.sub(" ", plain(answer)).strip(), MAX_EXPLAINED_ANSWER_CHARS) or "(empty)"
+    )
 
 
 def _root(word: str) -> str:

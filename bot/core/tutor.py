@@ -7,7 +7,7 @@ Its collaborators are the protocols of `bot.core.ports`, so the core never impor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -189,7 +189,9 @@ class Tutor:
 
     # --- progress -----------------------------------------------------------------------
 
-    def stats(self, user_id: str, *, now: datetime, tz: tzinfo, guild_id: str | None = None) -> UserStats:
+    def stats(
+        self, user_id: str, *, now: datetime, tz: tzinfo, guild_id: str | None = None
+    ) -> UserStats:
         """A person's accuracy, streak, cards due and 30-day history, over visible cards."""
         visible = [c.card_id for c in self.cards.cards(scopes_for(guild_id))]
         return self.progress.stats(user_id, now, tz, among=visible)

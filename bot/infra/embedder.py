@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from bot.core.ports import Embedder, Vectors
 from bot.errors import ConfigError
-
 
 # Never reach for a model hub: models come from installed packages only.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from bot.core.ports import Message
 from bot.errors import Busy, ModelUnavailable
 from bot.infra.model_files import resolve_model
 from bot.settings import Settings
-from bot.core.ports import Message
 
 log = logging.getLogger(__name__)
 

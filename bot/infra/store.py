@@ -14,14 +14,13 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Self
 
+from bot.core.records import DayCount, DeckRow, LeaderRow, QuizSession, ReviewResult, UserStats
 from bot.core.scheduling import Scheduler, check_grade, rating_for, require_utc
 from bot.errors import ConfigError, FlashtutorError, InputError
-from bot.core.records import DayCount, DeckRow, LeaderRow, QuizSession, ReviewResult, UserStats
 from bot.infra.migrations import migrate
 
 BUSY_TIMEOUT_S = 10.0

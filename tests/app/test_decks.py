@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app.decks import sync_uploaded_decks
-from tests.app.conftest import WAIT, Bot, embed_text, not_loading
 from bot.testing.discord_emulator import InjectionError, Upload
+from tests.app.conftest import WAIT, Bot, embed_text, not_loading
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

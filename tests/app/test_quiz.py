@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from bot.testing.discord_emulator import MessageRecord
 from tests.app.conftest import (
     WAIT,
     Bot,
@@ -15,7 +16,6 @@ from tests.app.conftest import (
     embed_text,
     not_loading,
 )
-from bot.testing.discord_emulator import MessageRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

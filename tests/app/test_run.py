@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.discord_emulator import Channel, Emulator, Guild, User
 from tests.app.conftest import (
     TOKEN,
     WAIT,
@@ -22,7 +23,6 @@ from tests.app.conftest import (
     not_loading,
     record_latencies,
 )
-from bot.testing.discord_emulator import Channel, Emulator, Guild, User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

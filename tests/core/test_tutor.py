@@ -9,8 +9,8 @@ import pytest
 
 from bot.core.explainer import Explainer, ExplainResult
 from bot.core.grading import Grader
-from bot.core.prompts import Prompts
 from bot.core.limits import MAX_ANSWER_CHARS
+from bot.core.prompts import Prompts
 from bot.core.tutor import Tutor, max_score_for, scopes_for
 from bot.errors import InputError
 from bot.infra.store import ProgressStore

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.records import DayCount
 from bot.errors import ConfigError, InputError
 from bot.infra import migrations
-from bot.core.records import DayCount
 from bot.infra.store import ProgressStore, StoreError
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)

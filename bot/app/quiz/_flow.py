@@ -20,8 +20,8 @@ from bot.app.quiz._state import QuizState
 from bot.app.streaming import relay
 from bot.core.cards import Card
 from bot.core.grading import Grade
-from bot.errors import CardNotFound, InputError
 from bot.core.records import QuizSession
+from bot.errors import CardNotFound, InputError
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import discord
 
 from bot.app.quiz._state import QuizState
 from bot.core.cards import Card
-from bot.core.text import clip
 from bot.core.limits import MAX_ANSWER_CHARS
+from bot.core.text import clip
 
 
 class AnswerModal(discord.ui.Modal):

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import cast
 
 from bot.app.chat import ChatCog
-from tests.app.conftest import WAIT, Bot, bot_overrides, indexed_data, not_loading, world
 from bot.testing.discord_emulator import Channel, InteractionRecord, MessageRecord, User
+from tests.app.conftest import WAIT, Bot, bot_overrides, indexed_data, not_loading, world
 
 __all__ = ["bot_overrides", "indexed_data", "world"]
 

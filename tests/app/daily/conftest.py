@@ -21,7 +21,6 @@ from bot.app.daily import DailyCog, DailyScheduler
 from bot.app.runner import BotRunner
 from bot.infra.subscriptions import SubscriptionStore
 from bot.services import Services
-from tests.app.conftest import WAIT, bot_settings, fresh_data_dir, indexed_data  # noqa: F401
 from bot.testing.discord_emulator import (
     Channel,
     Emulator,
@@ -30,6 +29,7 @@ from bot.testing.discord_emulator import (
     MessageRecord,
     User,
 )
+from tests.app.conftest import WAIT, bot_settings, fresh_data_dir, indexed_data  # noqa: F401
 
 
 class Clock:

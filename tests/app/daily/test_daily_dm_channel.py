@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from bot.testing.discord_emulator import InteractionRecord, User
 from tests.app.conftest import WAIT, embed_text
 from tests.app.daily.conftest import DailyWorld, pushed
-from bot.testing.discord_emulator import InteractionRecord, User
 
 pytestmark = [pytest.mark.daily, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

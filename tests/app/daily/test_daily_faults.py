@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app.daily._sender import ATTEMPTS
+from bot.testing.discord_emulator import MessageRecord, User
 from tests.app.conftest import WAIT, embed_text, not_loading
 from tests.app.daily.conftest import DailyWorld, pushed
-from bot.testing.discord_emulator import MessageRecord, User
 
 pytestmark = [pytest.mark.daily, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

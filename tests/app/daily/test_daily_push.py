@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.testing.discord_emulator import MessageRecord
 from tests.app.conftest import WAIT, embed_text, not_loading
 from tests.app.daily.conftest import DailyWorld, pushed
-from bot.testing.discord_emulator import MessageRecord
 
 pytestmark = [pytest.mark.daily, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time
 import pytest
 
 from bot.app.daily import TokenBucket, measure_push_rate
-from tests.app.daily.conftest import DailyWorld, pushed
 from bot.testing.discord_emulator import Emulator
+from tests.app.daily.conftest import DailyWorld, pushed
 
 pytestmark = [pytest.mark.daily, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
