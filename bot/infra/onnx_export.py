@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
-from bot.infra.embedder import bundled_model_path
+from bot.infra.bundled_models import bundled_model_path
 
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")

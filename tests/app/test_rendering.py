@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from bot.app import embeds
 from bot.app.decks import safe_filename, upload_report
-from bot.app.quiz._state import QuizState, template
-from bot.app.quiz._views import ITEMS
+from bot.app.quiz.buttons import ITEMS
+from bot.app.quiz.state import QuizState, template
 from bot.core.cards import Card
 from bot.core.decks import parse_deck_bytes
 from bot.core.grading import Grade

@@ -20,8 +20,8 @@ import discord
 
 from bot.app import embeds
 from bot.app.daily._sender import Outgoing
-from bot.app.quiz._state import QuizState
-from bot.app.quiz._views import AnswerButton, HintButton, RevealButton, SkipButton
+from bot.app.quiz.buttons import AnswerButton, HintButton, RevealButton, SkipButton
+from bot.app.quiz.state import QuizState
 from bot.core import daily
 from bot.core.cards import Card
 from bot.infra.subscriptions import PushRecord, Subscription

@@ -1,7 +1,8 @@
 """The quiz feature: /quiz, its persistent buttons and the answer modal.
 
-`_cog` holds the command, `_views` the buttons, `_modals` the modal, `_flow` what each step
-does and `_state` the button state that lives in custom ids.
+`_cog` holds the command (and the steps the buttons call), `buttons` the persistent buttons,
+`_modals` the modal, `_flow` what each step does and `state` the button state that lives in
+custom ids. `buttons` and `state` are public: the daily quiz posts the same buttons.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.app.quiz._cog import QuizCog
-from bot.app.quiz._views import ITEMS
+from bot.app.quiz.buttons import ITEMS
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -12,14 +12,15 @@ from bot.app.choices import deck_choices, topic_choices
 from bot.app.errors import report
 from bot.app.quiz import _flow
 from bot.app.quiz._modals import submitted_text
-from bot.app.quiz._state import QuizState, template
+from bot.app.quiz.buttons import STEPS_COG
+from bot.app.quiz.state import QuizState, template
 from bot.errors import InputError
 
 MODAL_ID = re.compile(template("modal"))
 
 
-class QuizCog(commands.Cog):
-    """Quiz yourself (or a study group) on the decks."""
+class QuizCog(commands.Cog, name=STEPS_COG):
+    """Quiz yourself (or a study group) on the decks; the quiz buttons' steps (`QuizSteps`)."""
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -55,3 +56,27 @@ class QuizCog(commands.Cog):
     ) -> None:
         """Quiz yourself: a card that is due for review, or a new one on a topic."""
         await _flow.start_quiz(interaction, topic=topic, deck=deck, public=public)
+
+    # --- the steps the quiz buttons hand their clicks to (bot.app.quiz.buttons.QuizSteps) --
+
+    async def open_answer(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Open the answer modal for the person who pressed Answer."""
+        await _flow.open_answer(interaction, state)
+
+    async def show_hint(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Show one more hint."""
+        await _flow.show_hint(interaction, state)
+
+    async def skip_card(
+        self, interaction: discord.Interaction, state: QuizState, *, skipped: bool
+    ) -> None:
+        """Skip (or reveal) the card and show its answer."""
+        await _flow.skip_card(interaction, state, skipped=skipped)
+
+    async def explain(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Stream an explanation of the graded answer."""
+        await _flow.explain(interaction, state)
+
+    async def next_card(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Post the next card of the same quiz."""
+        await _flow.next_card(interaction, state)

@@ -15,8 +15,9 @@ import discord
 
 from bot.app import embeds
 from bot.app.client import app, guild_scope
-from bot.app.quiz import _views
-from bot.app.quiz._state import QuizState
+from bot.app.quiz import buttons
+from bot.app.quiz._modals import AnswerModal
+from bot.app.quiz.state import QuizState
 from bot.app.streaming import relay
 from bot.core.cards import Card
 from bot.core.grading import Grade
@@ -79,7 +80,7 @@ async def post_question(
     state = QuizState(pick.card.card_id, interaction.user.id, session.id, 0, public)
     await interaction.followup.send(
         embed=embeds.question_embed(pick.card, reason=pick.reason, public=public),
-        view=_views.question_view(state),
+        view=buttons.question_view(state),
         ephemeral=not public,
     )
 
@@ -104,6 +105,14 @@ async def load_card(interaction: discord.Interaction, card_id: str) -> Card:
         ) from None
 
 
+async def open_answer(interaction: discord.Interaction, state: QuizState) -> None:
+    """Open a modal for this person's answer (in a study group, their own copy)."""
+    mine = state.for_person(interaction.user.id)
+    card = await load_card(interaction, mine.card_id)
+    await interaction.response.send_modal(AnswerModal(mine, card))
+    app(interaction).prewarm(card)
+
+
 async def show_hint(interaction: discord.Interaction, state: QuizState) -> None:
     """Reveal one more key point; the score on offer drops (no thread: it answers at once)."""
     bot = app(interaction)
@@ -119,10 +128,10 @@ async def show_hint(interaction: discord.Interaction, state: QuizState) -> None:
     embed = embeds.question_embed(card, reason="practice", hints=hints)
     if state.public:  # the group's message stays as it is; the hint is the clicker's alone
         await interaction.response.send_message(
-            embed=embed, view=_views.question_view(mine), ephemeral=True
+            embed=embed, view=buttons.question_view(mine), ephemeral=True
         )
     else:
-        await interaction.response.edit_message(embed=embed, view=_views.question_view(mine))
+        await interaction.response.edit_message(embed=embed, view=buttons.question_view(mine))
 
 
 async def skip_card(interaction: discord.Interaction, state: QuizState, *, skipped: bool) -> None:
@@ -130,7 +139,7 @@ async def skip_card(interaction: discord.Interaction, state: QuizState, *, skipp
     bot = app(interaction)
     card = await load_card(interaction, state.card_id)
     embed = embeds.revealed_embed(card, skipped=skipped)
-    view = _views.revealed_view(state.for_person(interaction.user.id))
+    view = buttons.revealed_view(state.for_person(interaction.user.id))
     if state.public:
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
     else:
@@ -175,7 +184,7 @@ async def grade_answer(interaction: discord.Interaction, state: QuizState, answe
     mine = state.for_person(interaction.user.id)
     await interaction.followup.send(
         embed=embeds.graded_embed(card, grade, hints_used=state.hints),
-        view=_views.result_view(mine, explain=True),
+        view=buttons.result_view(mine, explain=True),
         ephemeral=True,
     )
 
@@ -196,7 +205,7 @@ async def explain(interaction: discord.Interaction, state: QuizState) -> None:
     grade = await asyncio.to_thread(bot.tutor.grade, card, answer, hints)
     graded = embeds.graded_embed(card, grade, hints_used=hints)
     budget = embeds.EMBED_TOTAL_MAX - len(graded)
-    view = _views.result_view(state, explain=False)
+    view = buttons.result_view(state, explain=False)
 
     async def show(text: str, *, done: bool, fallback: bool = False) -> None:
         part = embeds.explanation_embed(text, done=done, fallback=fallback, budget=budget)

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from bot.app.quiz._state import QuizState
+from bot.app.quiz.state import QuizState
 from bot.core.cards import Card
 from bot.core.limits import MAX_ANSWER_CHARS
 from bot.core.text import clip

@@ -4,24 +4,61 @@ Registered once in `setup_hook` (see `ITEMS`), they work on any quiz message eve
 including messages from before a restart. On a public (study-group) question anyone may
 press Answer, Hint, Skip or Reveal, each for themselves; every other button answers only
 the person it was made for.
+
+A public module: the daily quiz posts these same buttons. A click is handed to the quiz's
+steps (`QuizSteps`, implemented by the quiz cog and looked up on the bot), so this module
+needs nothing from the flow that builds messages with it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import discord
+from discord.ext import commands
 
 from bot.app.errors import Guarded
-from bot.app.quiz import _flow
-from bot.app.quiz._modals import AnswerModal
-from bot.app.quiz._state import QuizState, template
+from bot.app.quiz.state import QuizState, template
+from bot.errors import FlashtutorError
 
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "This quiz belongs to someone else: start your own with /quiz."
+STEPS_COG = "QuizCog"
+"""The name of the cog that implements `QuizSteps` (the quiz cog)."""
+
+
+@runtime_checkable
+class QuizSteps(Protocol):
+    """What the quiz does when one of its buttons is pressed."""
+
+    async def open_answer(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Open the answer modal for the person who pressed Answer."""
+
+    async def show_hint(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Show one more hint."""
+
+    async def skip_card(
+        self, interaction: discord.Interaction, state: QuizState, *, skipped: bool
+    ) -> None:
+        """Skip (or reveal) the card and show its answer."""
+
+    async def explain(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Stream an explanation of the graded answer."""
+
+    async def next_card(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Post the next card of the same quiz."""
+
+
+def steps(interaction: discord.Interaction) -> QuizSteps:
+    """The quiz steps of the bot this click arrived at (the loaded quiz cog)."""
+    client = interaction.client
+    cog = client.get_cog(STEPS_COG) if isinstance(client, commands.Bot) else None
+    if not isinstance(cog, QuizSteps):
+        raise FlashtutorError("The quiz is not available on this bot right now.")
+    return cog
 
 
 class _QuizButton(Guarded):
@@ -72,10 +109,7 @@ class AnswerButton(
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Open a modal for this person's answer (in a study group, their own copy)."""
-        mine = self.state.for_person(interaction.user.id)
-        card = await _flow.load_card(interaction, mine.card_id)
-        await interaction.response.send_modal(AnswerModal(mine, card))
-        _flow.app(interaction).prewarm(card)
+        await steps(interaction).open_answer(interaction, self.state)
 
 
 class HintButton(
@@ -89,7 +123,7 @@ class HintButton(
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Show the next hint."""
-        await _flow.show_hint(interaction, self.state)
+        await steps(interaction).show_hint(interaction, self.state)
 
 
 class SkipButton(
@@ -103,7 +137,7 @@ class SkipButton(
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Record a skip and show the answer."""
-        await _flow.skip_card(interaction, self.state, skipped=True)
+        await steps(interaction).skip_card(interaction, self.state, skipped=True)
 
 
 class RevealButton(
@@ -117,7 +151,7 @@ class RevealButton(
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Record the reveal and show the answer."""
-        await _flow.skip_card(interaction, self.state, skipped=False)
+        await steps(interaction).skip_card(interaction, self.state, skipped=False)
 
 
 class ExplainButton(
@@ -129,7 +163,7 @@ class ExplainButton(
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Stream the explanation into this message."""
-        await _flow.explain(interaction, self.state)
+        await steps(interaction).explain(interaction, self.state)
 
 
 class NextButton(
@@ -141,7 +175,7 @@ class NextButton(
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Post the next card."""
-        await _flow.next_card(interaction, self.state)
+        await steps(interaction).next_card(interaction, self.state)
 
 
 ITEMS = (AnswerButton, HintButton, SkipButton, RevealButton, ExplainButton, NextButton)
