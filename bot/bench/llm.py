@@ -1,11 +1,167 @@
-"""LLM figures: our streaming service against raw llama.cpp, via `bot.infra.llm_bench`."""
+"""LLM figures for `flashtutor bench`: our service against raw llama.cpp on the same prompt.
+
+Both sides share one loaded `Llama`, so the model, threads and prompt are identical; tokens
+per second are counted over the generation phase (first token to last), which is where a
+wrapper could cost anything. Time to first token is measured the way a person meets it: the
+card is shown (and prewarmed) while they type, then their answer is explained.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from bot.infra.embedder import Embedder
+from bot.core.cards import Card
+from bot.core.explainer import Explainer, ExplainResult
+from bot.core.grading import Grade, split_key_points
+from bot.core.prompts import Prompts
+from bot.errors import ModelUnavailable
+from bot.infra.llm import TEMPERATURE, Backend, LlamaCppBackend, LLMService, Message
+from bot.infra.model_files import resolve_model
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.ports import Embedder
+
+ANSWERS = (
+    "It is when you encrypt text so nobody can read it.",
+    "I think it just makes the text shorter.",
+    "Not sure, something with vectors?",
+)
+
+
+class _Lent:
+    """Lends the bench's one backend to a service without letting the service free it."""
+
+    def __init__(self, inner: LlamaCppBackend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.generate = inner.generate
+        self.prewarm = inner.prewarm
+
+    def close(self) -> None:
+        """The bench closes the model itself."""
+
+
+def _seed_cards(settings: Settings) -> list[Card]:
+    from bot.core.decks import discover_deck_files, load_deck_file
+
+    cards: list[Card] = []
+    for path in discover_deck_files([settings.knowledge_dir]):
+        cards += load_deck_file(path).cards
+    if len(cards) < 4:
+        raise ModelUnavailable(f"the LLM bench needs at least 4 cards in {settings.knowledge_dir}")
+    return cards
+
+
+def _grade(card: Card) -> Grade:
+    # A fixed "missed everything" grade: the bench measures the model, not the grader.
+    return Grade(
+        score=0.1, verdict="incorrect", covered=[], missed=split_key_points(card.answer), reasons=[]
+    )
+
+
+def _raw_rate(backend: LlamaCppBackend, messages: Sequence[Message], max_tokens: int) -> float:
+    stream: Any = backend.llama.create_chat_completion(
+        messages=[dict(m) for m in messages],  # type: ignore[misc]
+        max_tokens=max_tokens,
+        temperature=TEMPERATURE,
+        seed=backend.seed,
+        stream=True,
+    )
+    stamps = [
+        time.perf_counter() for chunk in stream if chunk["choices"][0]["delta"].get("content")
+    ]
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 2 else 0.0
+
+
+async def _service_rate(service: LLMService, messages: Sequence[Message], max_tokens: int) -> float:
+    stamps = [time.perf_counter() async for _ in service.stream(messages, max_tokens=max_tokens)]
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 2 else 0.0
+
+
+async def _ttft(explainer: Explainer, card: Card, answer: str, *, prewarm: bool) -> float:
+    service = explainer.llm
+    assert isinstance(service, LLMService)
+    if prewarm:
+        explainer.prewarm(card)
+        await asyncio.sleep(0.05)
+        while service.running:  # the person is still typing: the prefix gets evaluated
+            await asyncio.sleep(0.05)
+    start = time.perf_counter()
+    first: float | None = None
+    async for chunk in explainer.explain(card, answer, _grade(card)):
+        if first is None and not isinstance(chunk, ExplainResult):
+            first = time.perf_counter() - start
+    return first if first is not None else float("nan")
+
+
+async def _bench(
+    backend: LlamaCppBackend,
+    explainer: Explainer,
+    cards: Sequence[Card],
+    rounds: int,
+    max_tokens: int,
+) -> dict[str, Any]:
+    service = explainer.llm
+    assert isinstance(service, LLMService)
+    messages = explainer.explain_messages(cards[0], ANSWERS[0], _grade(cards[0]))
+    ours: list[float] = []
+    raw: list[float] = []
+    for _ in range(rounds):  # interleaved, so load from other processes hits both sides alike
+        raw.append(await asyncio.to_thread(_raw_rate, backend, messages, max_tokens))
+        ours.append(await _service_rate(service, messages, max_tokens))
+    cold = [
+        await _ttft(explainer, c, ANSWERS[i % 3], prewarm=False) for i, c in enumerate(cards[1:3])
+    ]
+    warm = [
+        await _ttft(explainer, c, ANSWERS[i % 3], prewarm=True)
+        for i, c in enumerate(cards[3 : 3 + rounds])
+    ]
+    tps, raw_tps = statistics.median(ours), statistics.median(raw)
+    return {
+        "llm_model": backend.name,
+        "llm_tokens_per_s": round(tps, 2),
+        "llm_raw_tokens_per_s": round(raw_tps, 2),
+        "llm_tokens_per_s_vs_raw": round(tps / raw_tps, 3) if raw_tps else 0.0,
+        "llm_ttft_s": round(statistics.median(warm), 3),
+        "llm_ttft_cold_s": round(statistics.median(cold), 3),
+    }
+
+
+def measure_llm(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    rounds: int = 3,
+    max_tokens: int = 96,
+    model_path: Path | None = None,
+) -> dict[str, Any]:
+    """Tokens/s of our service vs raw llama.cpp and time to first token of an explanation.
+
+    Returns llm_tokens_per_s, llm_raw_tokens_per_s, llm_tokens_per_s_vs_raw, llm_ttft_s
+    (card prewarmed while the answer is typed, as the tutor does), llm_ttft_cold_s.
+    """
+    path = model_path or resolve_model(settings.llm_model, settings.models_dir)
+    if path is None:
+        return {"llm_model": "none"}
+    if embedder is None:
+        from bot.infra.embedder import load_embedder
+
+        embedder = load_embedder(settings.embedder, models_dir=settings.models_dir)
+    backend = LlamaCppBackend(path, threads=settings.llm_threads, context=settings.llm_context)
+    lent: Backend = _Lent(backend)
+    service = LLMService(lambda: lent, queue_size=2, timeout_s=600, max_tokens=max_tokens)
+    explainer = Explainer(service, embedder, Prompts.load(settings.prompts_dir))
+    try:
+        return asyncio.run(_bench(backend, explainer, _seed_cards(settings), rounds, max_tokens))
+    finally:
+        service.close()
+        backend.close()
 
 
 def bench_llm(
@@ -16,13 +172,11 @@ def bench_llm(
         import llama_cpp  # noqa: F401  (the in-process backend needs it)
     except ImportError:
         return _none("llama-cpp-python is not installed")
-    from bot.infra.llm_bench import bench_llm as measure
-
     if settings.llm_url:
         return _none(
             "an LLM server is configured (FLASHTUTOR_LLM_URL): no raw llama.cpp to compare"
         )
-    figures = measure(settings, embedder=embedder, rounds=rounds, max_tokens=max_tokens)
+    figures = measure_llm(settings, embedder=embedder, rounds=rounds, max_tokens=max_tokens)
     if figures.get("llm_model") == "none":
         return _none("no LLM configured (FLASHTUTOR_LLM_MODEL=none)")
     return figures
@@ -30,3 +184,18 @@ def bench_llm(
 
 def _none(reason: str) -> dict[str, Any]:
     return {"llm_tokens_per_s_vs_raw": None, "llm_ttft_s": None, "reason": reason}
+
+
+def main() -> None:
+    """`python -m bot.bench.llm [OUT.json]`: the LLM speed figures alone."""
+    import json
+    import sys
+
+    report = measure_llm(Settings())
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

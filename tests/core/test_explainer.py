@@ -10,11 +10,11 @@ import pytest
 
 from bot.core.cards import Card
 from bot.core.decks import load_deck_file
-from bot.core.explain_eval import measure_fallback_rate, seed_cases
 from bot.core.explainer import Explainer, ExplainResult, fallback_text
 from bot.core.grading import Grade, split_key_points
 from bot.core.prompts import Prompts
 from bot.core.text import ZWSP
+from bot.eval.explain import measure_fallback_rate, seed_cases
 from bot.infra.embedder import Embedder
 from bot.infra.llm import LlamaCppBackend, LLMService, Message
 from bot.infra.model_files import resolve_model

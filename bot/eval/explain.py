@@ -1,4 +1,4 @@
-"""How often explanations fall back: wrong and partial answers for the seed deck, replayed.
+"""Explanation quality: wrong and partial answers for the seed deck, replayed.
 
 `measure_fallback_rate` runs the explainer over a fixed set of plausible student answers
 (one partial, one wrong per seed card) and counts how often the grounding check rejected the
@@ -7,16 +7,23 @@ model's text. The answers are data here so the figure is reproducible run to run
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.cards import Card, normalize_question
 from bot.core.explainer import Explainer, ExplainResult
+from bot.core.prompts import Prompts
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.core.grading import Grade
+    from bot.core.ports import Embedder
 
 # Seed-deck question (its first words, folded) -> (a partial answer, a wrong answer).
 SEED_ANSWERS: dict[str, tuple[str, str]] = {
@@ -160,3 +167,76 @@ async def measure_fallback_rate(
 ) -> dict[str, Any]:
     """Replay the seed answers for `cards` and report how often the grounding check fell back."""
     return summarize(await replay(explainer, seed_cases(cards), grade))
+
+
+def deck_cards(settings: Settings) -> list[Card]:
+    """Every card of the decks under the configured knowledge directory."""
+    from bot.core.decks import discover_deck_files, load_deck_file
+
+    cards: list[Card] = []
+    for path in discover_deck_files([settings.knowledge_dir]):
+        cards += load_deck_file(path).cards
+    return cards
+
+
+def fallback_report(settings: Settings, *, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Grounding-fallback rate of the configured model over the seed-deck answer replay.
+
+    Every seed card gets a partial and a wrong answer (`SEED_ANSWERS`), graded by the real
+    grader; the result has the summary plus every case for docs/QUALITY.md.
+    """
+    from bot.core.grading import Grader
+    from bot.infra.llm import build_llm
+
+    if embedder is None:
+        from bot.infra.embedder import load_embedder
+
+        embedder = load_embedder(settings.embedder, models_dir=settings.models_dir)
+    service = build_llm(settings)
+    if service is None:
+        return {"llm_model": "none"}
+    grader = Grader(embedder)
+    explainer = Explainer(service, embedder, Prompts.load(settings.prompts_dir))
+
+    async def run() -> dict[str, Any]:
+        await service.ready()
+        records = await replay(
+            explainer,
+            seed_cases(deck_cards(settings)),
+            lambda card, answer: grader.grade(card.question, card.answer, answer),
+        )
+        cases = [
+            {
+                "card_id": r.card.card_id,
+                "question": r.card.question,
+                "kind": r.kind,
+                "answer": r.answer,
+                "verdict": r.grade.verdict,
+                "draft": r.draft,
+                "text": r.result.text,
+                "fallback": r.result.fallback,
+                "reason": r.result.reason,
+                "dropped": r.result.dropped,
+                "ttft_s": round(r.ttft_s, 3),
+            }
+            for r in records
+        ]
+        return {**summarize(records), "llm_model": settings.llm_model, "records": cases}
+
+    try:
+        return asyncio.run(run())
+    finally:
+        service.close()
+
+
+def main() -> None:
+    """`python -m bot.eval.explain [OUT.json]`: replay the 32 cases, print (and save) a report."""
+    report = fallback_report(Settings())
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    summary = {k: v for k, v in report.items() if k != "records"}
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
