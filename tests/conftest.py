@@ -25,7 +25,7 @@ MODELS_DIR = ROOT / "data" / "models"
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
+def embedder():
     """The real bundled all-MiniLM-L6-v2 on the default runtime, loaded once."""
     from bot.infra.embedder import load_embedder
     from bot.settings import Settings
@@ -35,7 +35,7 @@ def embedder():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def seed_cards():  # type: ignore[no-untyped-def]
+def seed_cards():
     """The 16 cards of the shipped seed deck."""
     from bot.core.decks import load_deck_file
 
@@ -45,7 +45,7 @@ def seed_cards():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def seed_index(embedder, seed_cards, tmp_path_factory):  # type: ignore[no-untyped-def]
+def seed_index(embedder, seed_cards, tmp_path_factory):
     """A real on-disk Chroma index holding the seed deck (read-only for tests that share it)."""
     from bot.infra.index import CardIndex
 

@@ -49,7 +49,7 @@ def bot_settings(emu: Emulator, data_dir: Path, **overrides: Any) -> Settings:
         "log_level": "INFO",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def env_for(settings: Settings) -> dict[str, str]:
@@ -194,7 +194,7 @@ async def start_bot(
 def indexed_data(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
     """A data directory with knowledge/ already indexed; modules copy it (embedding is slow)."""
     data_dir = tmp_path_factory.mktemp("indexed-data") / "data"
-    services = Services(Settings(_env_file=None, data_dir=data_dir, llm_model="none"))  # type: ignore[call-arg]
+    services = Services(Settings(_env_file=None, data_dir=data_dir, llm_model="none"))
     services.embedder = embedder
     services.ingest()
     services.close()

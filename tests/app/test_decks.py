@@ -29,7 +29,7 @@ x??
 CHEMISTRY = b"question,answer\nWhat is the symbol for sodium?,Na\nWhat is H2O?,Water\n"
 
 
-async def upload(world: Bot, filename: str, data: bytes, user=None, channel=None):  # type: ignore[no-untyped-def]
+async def upload(world: Bot, filename: str, data: bytes, user=None, channel=None):
     cmd = await world.emu.slash(
         "deck upload",
         user=user or world.admin,

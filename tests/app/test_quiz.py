@@ -37,6 +37,7 @@ async def test_whole_quiz(world: Bot) -> None:
     opened = await world.click(question, "ans")
     await emu.wait_for_response(opened, timeout=WAIT)
     assert opened.response is not None and opened.response.type == 9  # a modal
+    assert opened.modal is not None
     text_input = opened.modal["components"][0]["components"][0]
     assert text_input["style"] == 2 and text_input["max_length"] == 4000
 

@@ -80,6 +80,7 @@ def test_unknown_group_is_one_clear_error(capsys: pytest.CaptureFixture[str]) ->
 
 @pytest.mark.slow
 @pytest.mark.llm
+@pytest.mark.e2e  # its discord group runs the bot against the loopback emulator
 @pytest.mark.timeout(1800)  # tiny sizes, but this machine is shared: bound a hang, not speed
 def test_smoke_bench_writes_every_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

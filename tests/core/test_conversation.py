@@ -165,7 +165,7 @@ def test_without_a_pending_card_everything_else_is_a_question() -> None:
 
 
 @pytest.fixture(scope="module")
-def tutor(seed_index, embedder, tmp_path_factory: pytest.TempPathFactory) -> Tutor:  # type: ignore[no-untyped-def]
+def tutor(seed_index, embedder, tmp_path_factory: pytest.TempPathFactory) -> Tutor:
     explainer = Explainer(None, embedder, Prompts.load(ROOT / "prompts"))
     store = ProgressStore(tmp_path_factory.mktemp("chat") / "progress.sqlite3")
     return Tutor(cards=seed_index, progress=store, grader=Grader(embedder), explainer=explainer)

@@ -4,7 +4,8 @@ import asyncio
 import copy
 import re
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
+from typing import cast
 
 import pytest
 
@@ -196,7 +197,7 @@ async def test_busy_and_timeout_fall_back(
     assert busy.fallback and busy.reason == "busy"
     assert "busy" in busy.text and card.answer[:40] in busy.text
     queued.cancel()
-    await running.aclose()
+    await cast(AsyncGenerator[str, None], running).aclose()
     with pytest.raises(asyncio.CancelledError):
         await queued
 

@@ -20,7 +20,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def tutor(seed_index, embedder, tmp_path: Path) -> Tutor:  # type: ignore[no-untyped-def]
+def tutor(seed_index, embedder, tmp_path: Path) -> Tutor:
     explainer = Explainer(None, embedder, Prompts.load(ROOT / "prompts"))
     store = ProgressStore(tmp_path / "progress.sqlite3")
     return Tutor(cards=seed_index, progress=store, grader=Grader(embedder), explainer=explainer)
@@ -47,7 +47,7 @@ def test_due_cards_come_back_first(tutor: Tutor) -> None:
     assert other is not None and other.reason == "new"
 
 
-def test_good_answer_is_recorded_and_pushed_back(tutor: Tutor, seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_good_answer_is_recorded_and_pushed_back(tutor: Tutor, seed_index) -> None:
     card = next(c for c in seed_index.cards() if c.title == "Negative Sampling in Word2vec")
     answer = (
         "Instead of predicting every word in the vocabulary, it samples a few random words that do not "
@@ -62,7 +62,7 @@ def test_good_answer_is_recorded_and_pushed_back(tutor: Tutor, seed_index) -> No
     assert stats.reviews == 1
 
 
-def test_hints_reveal_key_points_and_lower_the_score_on_offer(tutor: Tutor, seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_hints_reveal_key_points_and_lower_the_score_on_offer(tutor: Tutor, seed_index) -> None:
     card = seed_index.cards()[0]
     hints = [tutor.hint(card, n) for n in range(5)]
     given = [h for h in hints if h is not None]
@@ -73,20 +73,20 @@ def test_hints_reveal_key_points_and_lower_the_score_on_offer(tutor: Tutor, seed
     assert capped.score <= 0.5
 
 
-def test_skip_brings_the_card_back_soon(tutor: Tutor, seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_skip_brings_the_card_back_soon(tutor: Tutor, seed_index) -> None:
     card = seed_index.cards()[3]
     result = tutor.skip("u1", card, now=T0)
     assert result.due <= T0 + timedelta(minutes=15)
 
 
-def test_bad_answers_and_questions_get_clear_errors(tutor: Tutor, seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_bad_answers_and_questions_get_clear_errors(tutor: Tutor, seed_index) -> None:
     with pytest.raises(InputError, match="too long"):
         tutor.grade(seed_index.cards()[0], "x" * (MAX_ANSWER_CHARS + 1))
     with pytest.raises(InputError, match="empty"):
         tutor.ask("   ")
 
 
-async def test_explain_without_llm_falls_back_to_the_card(tutor: Tutor, seed_index) -> None:  # type: ignore[no-untyped-def]
+async def test_explain_without_llm_falls_back_to_the_card(tutor: Tutor, seed_index) -> None:
     card = seed_index.cards()[0]
     grade = tutor.grade(card, "it is about computers")
     chunks = [c async for c in tutor.explain(card, "it is about computers", grade)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,9 +32,9 @@ def opened(path: Path) -> ConversationStore:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> ConversationStore:
+def store(tmp_path: Path) -> Iterator[ConversationStore]:
     s = opened(tmp_path / "db.sqlite3")
-    yield s  # type: ignore[misc]
+    yield s
     s.progress.close()
 
 

@@ -20,7 +20,7 @@ QUERIES = Path(__file__).resolve().parent.parent / "data" / "search_queries.json
 class CountingEmbedder:
     """The real embedder, counting the texts it is asked to embed."""
 
-    def __init__(self, inner, fail_after: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, inner, fail_after: int | None = None) -> None:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
@@ -40,7 +40,12 @@ class CountingEmbedder:
 def entries(index: CardIndex) -> list[str]:
     """Every entry id in every scope's collection."""
     scopes = index._collections
-    return sorted(i for s in scopes.scopes() for i in scopes.get(s).get(include=[])["ids"])
+    found: list[str] = []
+    for scope in scopes.scopes():
+        collection = scopes.get(scope)
+        assert collection is not None
+        found += collection.get(include=[])["ids"]
+    return sorted(found)
 
 
 def test_labelled_queries_find_their_card(seed_index: CardIndex) -> None:
@@ -71,7 +76,7 @@ def test_off_topic_query_has_low_similarity(seed_index: CardIndex) -> None:
     assert off < 0.35 < on
 
 
-def test_sync_is_incremental(embedder, seed_cards, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sync_is_incremental(embedder, seed_cards, tmp_path: Path) -> None:
     counting = CountingEmbedder(embedder)
     index = CardIndex(counting, path=tmp_path)
     first = index.sync(seed_cards)
@@ -99,7 +104,7 @@ def test_sync_is_incremental(embedder, seed_cards, tmp_path: Path) -> None:  # t
 
 def test_interrupted_ingest_is_repaired_without_duplicates(
     embedder, seed_cards, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # Batches of 64 texts: die after the first embedding call, part-way through the deck.
     import bot.infra.index as index_module
 
@@ -122,14 +127,14 @@ def test_interrupted_ingest_is_repaired_without_duplicates(
     assert len(ids) == len(set(ids)) == sum(1 + len(card_chunks(c)) for c in seed_cards)
 
 
-def test_index_persists_across_reopen(embedder, seed_cards, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_index_persists_across_reopen(embedder, seed_cards, tmp_path: Path) -> None:
     CardIndex(embedder, path=tmp_path).sync(seed_cards[:3])
     reopened = CardIndex(embedder, path=tmp_path)
     assert {c.card_id for c in reopened.cards()} == {c.card_id for c in seed_cards[:3]}
     assert reopened.get(seed_cards[1].card_id) == seed_cards[1]
 
 
-def test_server_decks_stay_in_their_server(embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_server_decks_stay_in_their_server(embedder, tmp_path: Path) -> None:
     index = CardIndex(embedder, path=tmp_path)
     secret = Card(
         deck="guild-notes",
@@ -153,7 +158,7 @@ def test_server_decks_stay_in_their_server(embedder, tmp_path: Path) -> None:  #
     assert index.cards(("",)) == [public]
 
 
-def test_syncing_one_deck_leaves_the_others(embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_syncing_one_deck_leaves_the_others(embedder, tmp_path: Path) -> None:
     index = CardIndex(embedder, path=tmp_path)
     a = Card(deck="a", question="What is alpha?", answer="The first letter.")
     b = Card(deck="b", question="What is beta?", answer="The second letter.")

@@ -121,7 +121,7 @@ def test_collection_names_are_distinct_per_scope_and_model() -> None:
 # --- a collection per scope ------------------------------------------------------------
 
 
-def test_each_scope_has_its_own_collection(embedder, seed_cards, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_each_scope_has_its_own_collection(embedder, seed_cards, tmp_path: Path) -> None:
     index = CardIndex(embedder, path=tmp_path)
     index.sync(seed_cards[:4])
     alone = [(h.card.card_id, h.score) for h in index.search("what is a token", k=4)]
@@ -157,7 +157,7 @@ def test_each_scope_has_its_own_collection(embedder, seed_cards, tmp_path: Path)
 
 def test_a_server_losing_its_last_deck_loses_its_collection(
     embedder, seed_cards, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     index = CardIndex(embedder, path=tmp_path)
     index.sync(seed_cards[:2])
     index.sync(server_cards(), scope=SERVER)
@@ -203,7 +203,7 @@ def assert_migrated(client: Any, embedder_name: str, vectors: dict[str, np.ndarr
 
 def test_an_old_index_is_migrated_without_embedding(
     embedder, mixed_cards, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     vectors = write_legacy(chroma_dir(tmp_path), embedder, mixed_cards)
     monkeypatch.setattr(index_collections, "_COPY_PAGE", 7)  # several pages, even here
 
@@ -227,7 +227,7 @@ def test_an_old_index_is_migrated_without_embedding(
 
 def test_a_migration_killed_while_copying_is_finished_by_the_next_open(
     embedder, mixed_cards, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     vectors = write_legacy(chroma_dir(tmp_path), embedder, mixed_cards)
     legacy = collection_name(embedder.name, GLOBAL_SCOPE)
     real_pages = index_collections._pages
@@ -259,7 +259,7 @@ def test_a_migration_killed_while_copying_is_finished_by_the_next_open(
 
 def test_a_migration_killed_while_deleting_is_finished_by_the_next_open(
     embedder, mixed_cards, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # The state a crash between the copy and the end of the delete leaves: every entry
     # copied, some of the moved ones still in the old collection.
     client = chroma_dir(tmp_path)
@@ -314,7 +314,7 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
 def test_a_chroma_server_gets_a_collection_per_scope_and_migrates(
     embedder, mixed_cards, chroma_server: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import chromadb
 
     host, port = chroma_server.removeprefix("http://").split(":")
@@ -337,7 +337,7 @@ def test_a_chroma_server_gets_a_collection_per_scope_and_migrates(
 
 def test_a_card_written_into_another_scopes_collection_stays_hidden(
     embedder, seed_cards, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # An older version still running beside this one writes a server's card the old way,
     # into the global collection, after this index was opened (and migrated).
     index = CardIndex(embedder, path=tmp_path)

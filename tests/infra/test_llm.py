@@ -9,8 +9,9 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -111,8 +112,8 @@ async def test_full_queue_is_busy_at_once_and_slots_come_back(service: LLMServic
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    await second.aclose()
-    await first.aclose()
+    await cast(AsyncGenerator[str, None], second).aclose()
+    await cast(AsyncGenerator[str, None], first).aclose()
     assert service.waiting == 0
     text = "".join([p async for p in service.stream(SHORT, max_tokens=20)])
     assert text.strip()
@@ -281,7 +282,7 @@ async def test_openai_compatible_server_streams(llama_server: str, tmp_path: Pat
         # Closing early also works against the server.
         stream = svc.stream(LONG)
         await stream.__anext__()
-        await stream.aclose()
+        await cast(AsyncGenerator[str, None], stream).aclose()
         await _until(lambda: not svc.running)
         assert svc.stopped_early == 1
     finally:

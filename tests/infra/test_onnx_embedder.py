@@ -34,7 +34,7 @@ def onnx(models_dir: Path) -> OnnxEmbedder:
     return OnnxEmbedder("minilm", models_dir=models_dir, threads=1)
 
 
-def test_vectors_match_sentence_transformers(embedder, onnx: OnnxEmbedder) -> None:  # type: ignore[no-untyped-def]
+def test_vectors_match_sentence_transformers(embedder, onnx: OnnxEmbedder) -> None:
     want = embedder.embed(TEXTS)
     got = onnx.embed(TEXTS, batch_size=3)  # several batches, sorted by length inside
     assert got.shape == want.shape == (len(TEXTS), 384) and got.dtype == np.float32

@@ -32,11 +32,11 @@ def bot_overrides() -> dict[str, Any]:
     return {"llm_model": "smollm2-135m", "llm_max_tokens": 60, "message_content": False}
 
 
-def asked(message) -> bool:  # type: ignore[no-untyped-def]
+def asked(message) -> bool:
     return "type your answer" in text(message)
 
 
-async def start(world: Bot, user, topic: str):  # type: ignore[no-untyped-def]
+async def start(world: Bot, user, topic: str):
     """/tutor in the server channel; returns (the ephemeral ack, the DM channel, the question)."""
     before = datetime.now(UTC)
     cmd = await world.slash("tutor", user=user, topic=topic)
@@ -49,11 +49,11 @@ async def start(world: Bot, user, topic: str):  # type: ignore[no-untyped-def]
     return ack, dm, question
 
 
-def conversation(world: Bot, user):  # type: ignore[no-untyped-def]
+def conversation(world: Bot, user):
     return cog(world).tutoring.store.get(str(user.id), "dm")
 
 
-async def settled(world: Bot, user, check):  # type: ignore[no-untyped-def]
+async def settled(world: Bot, user, check):
     """The saved conversation once it satisfies `check` (it is saved after the reply is sent)."""
     return await world.emu.wait_until(
         lambda: (c := conversation(world, user)) is not None and check(c) and c,
@@ -237,7 +237,7 @@ async def test_flooding_is_limited_with_one_notice(world: Bot) -> None:
     sent = [await say(world, dm, bob, "hint") for _ in range(9)]
     first = sent[0]
 
-    def answers() -> list:  # type: ignore[type-arg]
+    def answers() -> list:
         return [
             m
             for m in bot_messages(world, dm)

@@ -19,7 +19,7 @@ def bot_overrides() -> dict[str, Any]:
     return {"message_content": True, "llm_model": "none"}
 
 
-def asked(message) -> bool:  # type: ignore[no-untyped-def]
+def asked(message) -> bool:
     return "type your answer" in text(message)
 
 
