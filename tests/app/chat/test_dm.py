@@ -12,8 +12,7 @@ import pytest
 
 from bot.app.chat._limits import FLOOD_LIMIT, FloodLimiter
 from bot.core.conversation import IDLE_AFTER, Phase
-from tests.app.conftest import Bot, assert_all_acknowledged, assert_no_pings
-from tests.chat.conftest import (
+from tests.app.chat.conftest import (
     CHAT_WAIT,
     ack_of,
     bot_messages,
@@ -23,6 +22,7 @@ from tests.chat.conftest import (
     say,
     text,
 )
+from tests.app.conftest import Bot, assert_all_acknowledged, assert_no_pings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

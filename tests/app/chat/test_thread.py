@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.testing.discord_emulator.world import ChannelType, Perm
+from tests.app.chat.conftest import CHAT_WAIT, ack_of, bot_messages, cog, reply_after, say, text
 from tests.app.conftest import Bot, assert_all_acknowledged, assert_no_pings
-from tests.chat.conftest import CHAT_WAIT, ack_of, bot_messages, cog, reply_after, say, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
