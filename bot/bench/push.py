@@ -1,6 +1,6 @@
 """Daily push delivery rate against the emulator's realistic Discord rate limiter.
 
-The bot's own paced sender (`bot.app.daily.rate.measure_push_rate`: post the daily quiz
+The bot's own paced sender (`bot.bench.push_rate.measure_push_rate`: post the daily quiz
 with a nonce, the way a scheduler tick does) pushes to every subscriber through the
 loopback Discord API in another process, with its limiter on: a global bucket of 50
 requests per second plus per-route buckets, answering 429 as Discord does.
@@ -64,8 +64,8 @@ async def _open_dms(api_base: str, user_ids: list[int]) -> dict[int, int]:
 
 
 async def _session(emu: EmulatorProcess, subscribers: int, rate: float | None) -> dict[str, Any]:
-    from bot.app.daily._sender import DEFAULT_RATE
-    from bot.app.daily.rate import measure_push_rate
+    from bot.app.daily import DEFAULT_RATE
+    from bot.bench.push_rate import measure_push_rate
 
     pace = rate or DEFAULT_RATE
     fallback = max(10, subscribers // 10)
@@ -122,7 +122,7 @@ def bench_push(subscribers: int, rate: float | None = None) -> dict[str, Any]:
     if reason:
         return {"reason": reason}
     try:
-        import bot.app.daily.rate  # noqa: F401
+        import bot.bench.push_rate  # noqa: F401
     except ImportError as exc:
         return {"reason": f"the daily push sender is not available ({exc})"}
     with emulator_process() as emu:

@@ -11,17 +11,28 @@ from discord.ext import commands
 
 from bot.app.client import FlashtutorBot
 from bot.app.daily._cog import DailyCog, take_notice
+from bot.app.daily._render import dm_messages
 from bot.app.daily._scheduler import DailyScheduler, TickReport
-from bot.app.daily._sender import PacedSender, TokenBucket
-from bot.app.daily.rate import measure_push_rate
+from bot.app.daily._sender import (
+    DEFAULT_IN_FLIGHT,
+    DEFAULT_RATE,
+    DeliveryError,
+    PacedSender,
+    RateLimitWatch,
+    TokenBucket,
+)
 
 __all__ = [
+    "DEFAULT_IN_FLIGHT",
+    "DEFAULT_RATE",
     "DailyCog",
     "DailyScheduler",
+    "DeliveryError",
     "PacedSender",
+    "RateLimitWatch",
     "TickReport",
     "TokenBucket",
-    "measure_push_rate",
+    "dm_messages",
     "setup",
     "take_notice",
 ]

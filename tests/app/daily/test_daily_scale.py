@@ -7,8 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.app.daily import TokenBucket, measure_push_rate
-from bot.testing.discord_emulator import Emulator
+from bot.app.daily import TokenBucket
 from tests.app.daily.conftest import DailyWorld, pushed
 
 pytestmark = [pytest.mark.daily, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -63,32 +62,3 @@ async def test_a_thousand_people_due_in_one_minute_get_one_quiz_each(
     # The next minute finds nothing more to send for them.
     again = await world.scheduler.tick(datetime(2026, 9, 1, 9, 1, 20, tzinfo=UTC))
     assert again.claimed == 0 and again.resumed == 0
-
-
-async def test_measure_push_rate_against_the_realistic_limiter() -> None:
-    async with Emulator() as emu:
-        people = [emu.create_user(f"r{i}") for i in range(30)]
-        emu.set_rate_limits(global_per_second=50, route_limits=True)
-        result = await measure_push_rate(
-            30, api_base=emu.api_base, user_ids=[u.id for u in people], rate=45.0
-        )
-        assert result["delivered"] == 30 and result["failed"] == 0
-        assert all(len(emu.dm_messages(u)) == 1 for u in people)
-        assert result["requests"] == 60  # a DM channel and a message per person
-        assert result["rate_limited"] == emu.stats()["rate_limited"] == 0
-        assert result["msgs_per_s"] > 0
-
-        # DM channels remembered since /daily on: one request per push.
-        more = [emu.create_user(f"k{i}") for i in range(30)]
-        channels = {u.id: emu.dm_channel(u).id for u in more}
-        known = await measure_push_rate(
-            30,
-            api_base=emu.api_base,
-            user_ids=[u.id for u in more],
-            rate=45.0,
-            channels=channels,
-        )
-        assert known["delivered"] == 30 and known["known_channels"] == 30
-        assert all(len(emu.dm_messages(u)) == 1 for u in more)
-        assert known["requests"] == 30
-        assert known["rate_limited"] == emu.stats()["rate_limited"] == 0

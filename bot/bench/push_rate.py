@@ -3,13 +3,19 @@
 `measure_push_rate` sends one daily-quiz message (a header, a question, the quiz buttons)
 to each of `n` people the way a tick does (post with a nonce to the remembered DM channel,
 or open it first for a subscription that has none) and reports the sustained rate and the
-429s seen. Point it at the loopback emulator with its realistic limiter on
-(`python -m tests.daily.push_rate` does that); never at Discord.
+429s seen. Point it at the loopback emulator with its realistic limiter on; never at
+Discord. `flashtutor bench --only push` runs it against an emulator process (`bot.bench.push`);
+
+``python -m bot.bench.push_rate --people 1000 [--global-limit 50] [--rate R]`` runs one
+measurement in an in-process emulator and prints one JSON line: the sender's figures plus
+the 429s the emulator answered, by kind.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -18,14 +24,14 @@ from typing import Any
 import discord
 import discord.http
 
-from bot.app.daily._render import dm_messages
-from bot.app.daily._sender import (
+from bot.app.daily import (
     DEFAULT_IN_FLIGHT,
     DEFAULT_RATE,
     DeliveryError,
     PacedSender,
     RateLimitWatch,
     TokenBucket,
+    dm_messages,
 )
 from bot.core import daily
 from bot.core.cards import Card
@@ -161,3 +167,57 @@ async def measure_push_rate(
         "pace": rate,
         "known_channels": sum(1 for u in user_ids[:n] if u in known),
     }
+
+
+async def run(
+    people: int, global_limit: float, rate: float, in_flight: int, known: bool
+) -> dict[str, Any]:
+    """One measurement in a fresh emulator."""
+    from bot.testing.discord_emulator import Emulator  # only for this command
+
+    async with Emulator() as emu:
+        users = [emu.create_user(f"p{i}") for i in range(people)]
+        # Known channels were opened at /daily on, long before the push: not on its clock.
+        channels = {u.id: emu.dm_channel(u).id for u in users} if known else {}
+        emu.set_rate_limits(global_per_second=global_limit, route_limits=True)
+        result = await measure_push_rate(
+            people,
+            api_base=emu.api_base,
+            user_ids=[u.id for u in users],
+            rate=rate,
+            in_flight=in_flight,
+            channels=channels,
+        )
+        stats = emu.stats()
+        delivered_once = sum(1 for u in users if len(emu.dm_messages(u)) == 1)
+    return {
+        **result,
+        "global_limit": global_limit,
+        "delivered_once": delivered_once,
+        "emulator_429s": stats["rate_limited"],
+        "emulator_429s_by": stats["rate_limited_by"],
+    }
+
+
+def main() -> None:
+    """Parse arguments, measure, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--global-limit", type=float, default=50.0)
+    parser.add_argument(
+        "--rate", type=float, default=DEFAULT_RATE, help="the sender's pace, requests/s"
+    )
+    parser.add_argument("--in-flight", type=int, default=16)
+    parser.add_argument(
+        "--known-channels",
+        action="store_true",
+        help="DM channels remembered since /daily on (else opened on the push path, as for "
+        "a subscription stored before channels were remembered)",
+    )
+    args = parser.parse_args()
+    result = run(args.people, args.global_limit, args.rate, args.in_flight, args.known_channels)
+    print(json.dumps(asyncio.run(result)))
+
+
+if __name__ == "__main__":
+    main()
