@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -11,27 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_STOP = frozenset(
-    """a an the of to in and or is are was were be been being for on with as by it its this that
-    these those what how why do does did can could you your i we they from at into which who
-    whom than then so not no if about there their them when where will would should""".split()
-)
-_SUFFIXES = ("ings", "ing", "ed", "es", "s")
+from bot.core.words import search_terms
 
-
-def terms(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, lightly stemmed terms of `text`."""
-    out = []
-    for word in _WORD.findall(text.casefold()):
-        if word in _STOP:
-            continue
-        for suffix in _SUFFIXES:
-            if len(word) > 4 and word.endswith(suffix):
-                word = word[: -len(suffix)]
-                break
-        out.append(word)
-    return out
+terms = search_terms
+"""BM25's analysis of a text (see `bot.core.words.search_terms`)."""
 
 
 class BM25:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.core.words import split_sentences
+
+__all__ = ["ZWSP", "MentionGuard", "clip", "neutralize_mentions", "plain", "split_sentences"]
+
 ZWSP = "\u200b"
 
 # After every "@" (covers @everyone, @here, <@id>, <@!id>, <@&id>) and between "<" and "#"
@@ -18,10 +22,6 @@ ZWSP = "\u200b"
 _AT = re.compile(r"@(?!\u200b)")
 _CHANNEL = re.compile(r"<(?=#)")
 
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9`*])")
-_PARAGRAPH = re.compile(r"\n\s*\n")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_SPACES = re.compile(r"\s+")
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
@@ -72,32 +72,3 @@ def clip(text: str, n: int) -> str:
 def plain(text: str) -> str:
     """Drop control and format characters (keeping newlines and tabs) from untrusted text."""
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _CONTROL)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences (and list items), trimmed, empty pieces dropped.
-
-    A plain heuristic: a sentence ends at ".", "!" or "?" followed by space and a capital,
-    digit or quote; a blank line, a list bullet and the line after a list item also end one.
-    Good enough for checking short model output sentence by sentence.
-    """
-    blocks: list[str] = []
-    for paragraph in _PARAGRAPH.split(text):
-        current: list[str] = []
-        in_item = False
-        for line in paragraph.splitlines():
-            bullet = bool(_BULLET.match(line))
-            if current and (bullet or in_item):
-                blocks.append(" ".join(current))
-                current = []
-            current.append(_BULLET.sub("", line) if bullet else line)
-            in_item = bullet
-        if current:
-            blocks.append(" ".join(current))
-    out: list[str] = []
-    for block in blocks:
-        for piece in _SENTENCE_END.split(block):
-            cleaned = _SPACES.sub(" ", piece).strip()
-            if cleaned:
-                out.append(cleaned)
-    return out

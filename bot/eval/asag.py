@@ -37,7 +37,7 @@ def _default_data() -> Path:
 
 
 DEFAULT_DATA = _default_data()
-MODEL_PATH = Path(__file__).resolve().parents[1] / "core" / "grading_model.json"
+MODEL_PATH = Path(__file__).resolve().parents[1] / "core" / "grading" / "model.json"
 MOHLER_WEIGHT = 4.0
 SEMEVAL_TESTS = ("test-unseen-answers", "test-unseen-questions", "test-unseen-domains")
 
@@ -473,7 +473,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="ASAG data folder")
     parser.add_argument("--cache", type=Path, help="pickle file caching embeddings")
     sub = parser.add_subparsers(dest="command", required=True)
-    cal = sub.add_parser("calibrate", help="fit on training data, write grading_model.json")
+    cal = sub.add_parser(
+        "calibrate", help="fit on training data, write bot/core/grading/model.json"
+    )
     cal.add_argument("--out", type=Path, default=MODEL_PATH)
     ev = sub.add_parser("evaluate", help="test figures next to the naive-cosine baseline")
     ev.add_argument("--params", type=Path, default=MODEL_PATH)

@@ -1,0 +1,87 @@
+"""The calibrated grading model: its features, logistic weights and verdict thresholds.
+
+The parameters ship in `model.json` beside this module, written by
+`python -m bot.eval.asag calibrate`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.errors import ConfigError
+
+FEATURES = (
+    "cos_answer_reference",
+    "cos_answer_question",
+    "cos_demoted",
+    "keypoint_mean",
+    "keypoint_min",
+    "word_recall_soft",
+    "word_recall_exact",
+    "word_precision_soft",
+    "novel_fraction",
+    "log_length_ratio",
+    "negation_mismatch",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GraderParams:
+    """Calibrated model: standardisation, logistic weights and verdict thresholds."""
+
+    features: tuple[str, ...] = FEATURES
+    mean: tuple[float, ...] = (0.0,) * len(FEATURES)
+    scale: tuple[float, ...] = (1.0,) * len(FEATURES)
+    weights: tuple[float, ...] = (0.0, 0.0, 0.0, 4.0) + (0.0,) * (len(FEATURES) - 4)
+    bias: float = -2.4
+    correct_at: float = 0.5
+    partial_at: float = 0.25
+    cover_at: float = 0.55
+    provenance: str = "uncalibrated defaults"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, as stored in model.json."""
+        data = asdict(self)
+        data["features"] = list(self.features)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GraderParams:
+        """Rebuild from `to_dict` output; the feature list must match this code's features."""
+        features = tuple(data["features"])
+        if features != FEATURES:
+            raise ConfigError(
+                f"grading model features {features} do not match this version's {FEATURES};"
+                " re-run `python -m bot.eval.asag calibrate`"
+            )
+        return cls(
+            features=features,
+            mean=tuple(float(v) for v in data["mean"]),
+            scale=tuple(float(v) for v in data["scale"]),
+            weights=tuple(float(v) for v in data["weights"]),
+            bias=float(data["bias"]),
+            correct_at=float(data["correct_at"]),
+            partial_at=float(data["partial_at"]),
+            cover_at=float(data["cover_at"]),
+            provenance=str(data.get("provenance", "")),
+            extra=dict(data.get("extra", {})),
+        )
+
+    @classmethod
+    def bundled(cls) -> GraderParams:
+        """The calibrated parameters shipped in `bot/core/grading/model.json`."""
+        text = resources.files("bot.core.grading").joinpath("model.json").read_text("utf-8")
+        return cls.from_dict(json.loads(text))
+
+    def probability(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Logistic model over rows of raw feature values."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        logits = z @ np.asarray(self.weights) + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
