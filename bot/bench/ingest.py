@@ -19,7 +19,7 @@ from typing import Any
 from bot.bench.stats import median, ratio, timed
 from bot.core.cards import Card
 from bot.infra.embedder import Embedder
-from bot.infra.index import _BATCH, CardIndex, card_chunks, card_text
+from bot.infra.index import EMBED_BATCH, CardIndex, card_chunks, card_text
 
 CHROMA_DIR = "chroma-ingest"
 
@@ -77,7 +77,7 @@ def bench_ingest(
         def raw(texts: list[str] = texts) -> None:
             raw_model.encode(
                 texts,
-                batch_size=_BATCH,
+                batch_size=EMBED_BATCH,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,

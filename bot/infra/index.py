@@ -40,7 +40,8 @@ Progress = Callable[[int, int], None]
 _CODE = re.compile(r"```.*?(?:```|$)", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _MIN_CHUNK_CHARS = 16
-_BATCH = 64
+EMBED_BATCH = 64
+"""Texts per embedding call while indexing (the ingest bench embeds in the same batches)."""
 # Blend weights, chosen on the labelled queries in tests/data/search_queries.jsonl (QUALITY.md).
 CHUNK_WEIGHT = 1.0
 LEXICAL_WEIGHT = 0.2
@@ -386,8 +387,8 @@ class CardIndex:
         done = 0
         if on_progress:
             on_progress(0, len(todo))
-        for start in range(0, len(todo), _BATCH):
-            batch = todo[start : start + _BATCH]
+        for start in range(0, len(todo), EMBED_BATCH):
+            batch = todo[start : start + EMBED_BATCH]
             self._write(collection, batch)
             done += len(batch)
             if on_progress:
@@ -400,7 +401,7 @@ class CardIndex:
         )
         chunks = [(c, i, text) for c in cards for i, text in enumerate(card_chunks(c))]
         texts = [card_text(c) for c in cards] + [text for _, _, text in chunks]
-        vectors = self.embedder.embed(texts, batch_size=_BATCH)
+        vectors = self.embedder.embed(texts, batch_size=EMBED_BATCH)
         card_vecs, chunk_vecs = vectors[: len(cards)], vectors[len(cards) :]
         if chunks:
             collection.upsert(

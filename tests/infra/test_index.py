@@ -110,13 +110,13 @@ def test_interrupted_ingest_is_repaired_without_duplicates(
 
     dying = CountingEmbedder(embedder, fail_after=1)
     index = CardIndex(dying, path=tmp_path)
-    original = index_module._BATCH
-    index_module._BATCH = 4
+    original = index_module.EMBED_BATCH
+    index_module.EMBED_BATCH = 4
     try:
         with pytest.raises(KeyboardInterrupt):
             index.sync(seed_cards)
     finally:
-        index_module._BATCH = original
+        index_module.EMBED_BATCH = original
     partial = len(index.cards())
     assert 0 < partial < 16
 
