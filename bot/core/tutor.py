@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.core.cards import GLOBAL_SCOPE, Card
+from bot.core.chat.reading import Signals
+from bot.core.dialogue import engine
+from bot.core.dialogue.state import Answered, Dialogue, TutorTurn
 from bot.core.explainer import Chunk, Explainer
 from bot.core.grading import Grade, Grader
+from bot.core.hints import max_score_for
 from bot.core.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 from bot.core.ports import CardSource, ProgressLog
 from bot.core.records import ReviewResult, UserStats
 from bot.errors import InputError
 
-HINT_PENALTY = 0.25
-"""Each hint lowers the score on offer by this much."""
 MAX_HINTS = 3
 TOPIC_MIN_SIMILARITY = 0.25
 """A card is on a topic when the search similarity reaches this."""
@@ -37,11 +39,6 @@ class Pick:
 def scopes_for(guild_id: str | None) -> tuple[str, ...]:
     """Decks visible from a place: the shipped decks, plus a server's own uploads."""
     return (GLOBAL_SCOPE, guild_id) if guild_id else (GLOBAL_SCOPE,)
-
-
-def max_score_for(hints_used: int) -> float:
-    """The score still on offer after `hints_used` hints."""
-    return max(0.25, 1.0 - HINT_PENALTY * max(0, hints_used))
 
 
 def check_answer(answer: str) -> str:
@@ -127,6 +124,108 @@ class Tutor:
             card.question, card.answer, check_answer(answer), max_score=max_score_for(hints_used)
         )
 
+    def answer(
+        self,
+        user_id: str,
+        card: Card,
+        answer: str,
+        *,
+        now: datetime,
+        guild_id: str | None = None,
+        place: str = "",
+        hints_used: int = 0,
+        dialogue: bool = True,
+    ) -> Answered:
+        """Grade an answer; record it, or open a dialogue on what it missed or contradicted.
+
+        With a dialogue the review is recorded once, when the dialogue ends (`reply`, `tell`,
+        `more`, `end`), with the final result; without one (a correct answer, or `dialogue`
+        False) it is recorded now.
+        """
+        grade = self.grade(card, answer, hints_used)
+        opened = None
+        if dialogue:
+            opened = engine.begin(
+                card,
+                self.grader.key_points(card.answer),
+                answer,
+                grade,
+                user_id=user_id,
+                now=now,
+                guild_id=guild_id,
+                place=place,
+                hints_before=hints_used,
+            )
+        if opened is not None:
+            opened, turns = engine.opening(opened, card, now)
+            return Answered(card.card_id, grade, tuple(turns), dialogue=opened)
+        review = self.review(
+            user_id, card, grade, now=now, guild_id=guild_id, place=place, hints_used=hints_used
+        )
+        label = engine.VERDICT_WORDS.get(grade.verdict, grade.verdict)
+        said = TutorTurn(
+            f"{label} ({round(grade.score * 100)}%).", "done", card.card_id, verdict=grade.verdict
+        )
+        return Answered(card.card_id, grade, (said,), review=review, final=grade)
+
+    def reply(self, dialogue: Dialogue, card: Card, text: str, *, now: datetime) -> Answered:
+        """A reply in a dialogue, graded against the point being worked on only."""
+        point = dialogue.current
+        if point is None:
+            return self._close(dialogue, card, [], now=now, stopped=False)
+        if self.grader.key_points(card.answer) != list(dialogue.points):
+            # The card was edited mid-dialogue: its points no longer line up, so stop here.
+            return self.end(dialogue, card, now=now)
+        graded = self.grader.grade_point(card.question, card.answer, point, check_answer(text))
+        dialogue, turns = engine.reply(dialogue, card, text, graded.state, now)
+        return self._went_on(dialogue, card, turns, now=now)
+
+    def tell(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
+        """"Just tell me": state the current point, then go on to the next."""
+        dialogue, turns = engine.tell(dialogue, card, now)
+        return self._went_on(dialogue, card, turns, now=now)
+
+    def more(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
+        """More help on the current point ("hint" in a dialogue): the next step at once."""
+        dialogue, turns = engine.say_next(dialogue, card, now)
+        return self._went_on(dialogue, card, turns, now=now)
+
+    def end(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
+        """Leave the dialogue ("skip", "stop", idle): record what was reached."""
+        return self._close(dialogue.left(now), card, [], now=now, stopped=True)
+
+    def _went_on(
+        self, dialogue: Dialogue, card: Card, turns: list[TutorTurn], *, now: datetime
+    ) -> Answered:
+        if not dialogue.finished:
+            return Answered(card.card_id, dialogue.grade, tuple(turns), dialogue=dialogue)
+        return self._close(dialogue, card, turns, now=now, stopped=False)
+
+    def _close(
+        self,
+        dialogue: Dialogue,
+        card: Card,
+        turns: list[TutorTurn],
+        *,
+        now: datetime,
+        stopped: bool,
+    ) -> Answered:
+        help_used = dialogue.hints_before + dialogue.help_used
+        final = engine.final_grade(dialogue, max_score_for(help_used))
+        review = self.review(
+            dialogue.user_id,
+            card,
+            final,
+            now=now,
+            guild_id=dialogue.guild_id,
+            place=dialogue.place,
+            hints_used=help_used,
+        )
+        done = engine.closing(dialogue, final, card, stopped=stopped)
+        return Answered(
+            card.card_id, dialogue.grade, (*turns, done), review=review, final=final
+        )
+
     def review(
         self,
         user_id: str,
@@ -169,6 +268,23 @@ class Tutor:
             guild_id=guild_id,
             place=place,
             skipped=True,
+        )
+
+    # --- reading a message ---------------------------------------------------------------
+
+    def signals(self, text: str, pending: Card | None, guild_id: str | None = None) -> Signals:
+        """Similarity of `text` to the pending card and to the closest other card (blocking)."""
+        hits = self.cards.search(text, k=4, scopes=scopes_for(guild_id))
+        others = [h.card for h in hits if pending is None or h.card.card_id != pending.card_id][:3]
+        cards = ([pending] if pending is not None else []) + others
+        scores = self.explainer.relevance(text, cards) if cards else []
+        offset = 1 if pending is not None else 0
+        rest = scores[offset:]
+        best = max(range(len(rest)), key=rest.__getitem__) if rest else None
+        return Signals(
+            pending=scores[0] if pending is not None else None,
+            other=rest[best] if best is not None else 0.0,
+            other_card_id=others[best].card_id if best is not None else None,
         )
 
     # --- explaining ---------------------------------------------------------------------

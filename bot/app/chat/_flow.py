@@ -35,8 +35,8 @@ from bot.core.conversation import (
 from bot.core.explainer import Chunk, ExplainResult
 from bot.core.grading import Grade
 from bot.core.limits import MAX_QUESTION_CHARS
+from bot.core.hints import max_score_for
 from bot.core.text import clip, neutralize_mentions
-from bot.core.tutor import max_score_for
 from bot.errors import CardNotFound
 from bot.infra.conversations import ConversationStore
 

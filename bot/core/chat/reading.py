@@ -1,44 +1,26 @@
-"""A tutoring conversation: reading a typed message, and the state that survives restarts.
+"""Reading a typed message: a command word, a question for the cards, or an answer.
 
 A person chatting with the tutor types one of three things: a command word ("hint", "next",
-"why?"), a question to answer from the cards ("wait, what's negative sampling?"), or an answer
-to the card the tutor asked. `read_message` tells them apart with the tutor's own signals:
-how the text is phrased (a trailing "?", a wh-word, "what is") and how similar it is to the
-pending card compared with the other cards (`measure`). No cloud classifier is involved.
-
-`Conversation` is the state one conversation needs to continue after a restart: the pending
-card, the hints used, the last answer and grade, and the last few turns (bounded). It is
-frozen; every step returns a new state, and it round-trips through `to_dict`/`from_dict`.
+"why?", "just tell me"), a question to answer from the cards ("wait, what's negative
+sampling?"), or an answer (or a dialogue reply) to the card the tutor asked. `read_message`
+tells them apart with the tutor's own signals: how the text is phrased (a trailing "?", a
+wh-word, "what is") and how similar it is to the pending card compared with the other cards
+(`Signals`, measured by `Tutor.signals`). No cloud classifier is involved.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
 
 from bot.core.cards import Card
+from bot.core.chat.conversation import Phase
 from bot.core.explainer import RELEVANCE_THRESHOLD
-from bot.core.grading import Grade
-from bot.core.limits import MAX_EXPLAINED_ANSWER_CHARS, MAX_MESSAGE_CHARS
+from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.text import clip
-from bot.core.tutor import scopes_for
 
-if TYPE_CHECKING:
-    from bot.core.tutor import Tutor
-
-IDLE_AFTER = timedelta(minutes=30)
-"""A conversation with no message for this long closes itself."""
-MAX_TURNS = 6
-"""Turns kept as context for questions (older ones are dropped)."""
-TURN_CHARS = 300
-MAX_SAVED_ANSWER_CHARS = MAX_EXPLAINED_ANSWER_CHARS
-"""The explainer reads at most this much of an answer, so no more is kept."""
-RECENT_CARDS = 5
-"""Cards asked lately, not asked again at once."""
 QUESTION_THRESHOLD = 2.0
 """A message whose question score reaches this is a question, below it an answer."""
 
@@ -53,6 +35,8 @@ class Command(StrEnum):
     WHY = "why"
     STOP = "stop"
     STATS = "stats"
+    TELL = "tell"
+    """"Just tell me": in a dialogue, the tutor states the point; elsewhere it reveals the answer."""
 
 
 class Kind(StrEnum):
@@ -62,13 +46,6 @@ class Kind(StrEnum):
     QUESTION = "question"
     ANSWER = "answer"
     EMPTY = "empty"
-
-
-class Phase(StrEnum):
-    """Where a conversation stands: waiting for an answer, or after grading one."""
-
-    ASKING = "asking"
-    GRADED = "graded"
 
 
 _PHRASES: dict[Command, tuple[str, ...]] = {
@@ -102,6 +79,11 @@ _PHRASES: dict[Command, tuple[str, ...]] = {
         "im done", "i am done", "that's enough", "thats enough", "enough", "cancel",
         "finish", "stop tutoring", "end session", "stop the quiz", "end the quiz",
         "stop quiz", "see you", "see ya", "cya",
+    ),
+    Command.TELL: (
+        "just tell me", "tell me", "just tell me it", "tell me already", "just say it",
+        "say it", "just tell me the answer", "you tell me", "just give it to me",
+        "just tell", "tell me what it is", "just tell me what it is",
     ),
     Command.STATS: (
         "stats", "my stats", "statistics", "progress", "my progress", "score", "my score",
@@ -266,7 +248,8 @@ def read_message(text: str, phase: Phase | None, signals: Signals | None = None)
     """Classify a message as a command, a question or an answer to the pending card.
 
     With no card pending (`phase` None) or after grading, anything that is not a command is
-    a question: there is nothing to answer.
+    a question: there is nothing to answer. In a dialogue, an answer is a reply to the
+    tutor's hint or prompt.
     """
     text = text.strip()
     if not text:
@@ -275,7 +258,7 @@ def read_message(text: str, phase: Phase | None, signals: Signals | None = None)
     if command is not None:
         return Reading(Kind.COMMAND, text, command=command, reasons=("command word",))
     score, reasons = question_score(text, signals)
-    if phase is not Phase.ASKING:
+    if phase not in (Phase.ASKING, Phase.DIALOGUE):
         return Reading(Kind.QUESTION, text, score=score, reasons=(*reasons, "no card pending"))
     if score >= QUESTION_THRESHOLD:
         about = (
@@ -288,22 +271,6 @@ def read_message(text: str, phase: Phase | None, signals: Signals | None = None)
             Kind.QUESTION, text, score=score, reasons=tuple(reasons), about_pending=about
         )
     return Reading(Kind.ANSWER, text, score=score, reasons=tuple(reasons))
-
-
-def measure(tutor: Tutor, text: str, pending: Card | None, guild_id: str | None) -> Signals:
-    """Similarity of `text` to the pending card and to the closest other card (blocking)."""
-    hits = tutor.cards.search(text, k=4, scopes=scopes_for(guild_id))
-    others = [h.card for h in hits if pending is None or h.card.card_id != pending.card_id][:3]
-    cards = ([pending] if pending is not None else []) + others
-    scores = tutor.explainer.relevance(text, cards) if cards else []
-    offset = 1 if pending is not None else 0
-    rest = scores[offset:]
-    best = max(range(len(rest)), key=rest.__getitem__) if rest else None
-    return Signals(
-        pending=scores[0] if pending is not None else None,
-        other=rest[best] if best is not None else 0.0,
-        other_card_id=others[best].card_id if best is not None else None,
-    )
 
 
 _ANAPHORA = frozenset("it that this they them those these its so".split())
@@ -336,165 +303,3 @@ def cut_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
     return (text, False) if len(text) <= limit else (text[:limit], True)
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One message of the conversation, clipped."""
-
-    role: Literal["tutor", "person"]
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """Everything needed to continue a conversation, after a restart too."""
-
-    user_id: str
-    place: str
-    """"dm", or "channel:<id>" for a private thread opened in that channel."""
-    channel_id: str
-    """Where the conversation happens (the DM channel or the thread)."""
-    started_at: datetime
-    last_active: datetime
-    guild_id: str | None = None
-    """The server it was started from: its own decks are visible (in DMs too)."""
-    topic: str | None = None
-    phase: Phase = Phase.ASKING
-    card_id: str | None = None
-    hints_used: int = 0
-    last_answer: str | None = None
-    last_grade: dict[str, Any] | None = None
-    turns: tuple[Turn, ...] = ()
-    recent_cards: tuple[str, ...] = ()
-    ignored: tuple[str, ...] = ()
-    """Other people already told, once, that this conversation is not theirs."""
-    subject: str | None = None
-    """The person's last question answered since the card was asked (context for "why?")."""
-    answered: int = 0
-    correct: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    # --- steps -----------------------------------------------------------------------------
-
-    def said(self, role: Literal["tutor", "person"], text: str) -> Conversation:
-        """The state with one more turn (the oldest dropped beyond `MAX_TURNS`)."""
-        turn = Turn(role, clip(" ".join(text.split()), TURN_CHARS))
-        return replace(self, turns=(*self.turns, turn)[-MAX_TURNS:])
-
-    def asking(self, card_id: str, now: datetime) -> Conversation:
-        """The tutor has asked `card_id`."""
-        recent = (*[c for c in self.recent_cards if c != card_id], card_id)[-RECENT_CARDS:]
-        return replace(
-            self,
-            phase=Phase.ASKING,
-            card_id=card_id,
-            hints_used=0,
-            last_answer=None,
-            last_grade=None,
-            recent_cards=recent,
-            subject=None,
-            last_active=now,
-        )
-
-    def hinted(self, now: datetime) -> Conversation:
-        """One more hint was given for the pending card."""
-        return replace(self, hints_used=self.hints_used + 1, last_active=now)
-
-    def graded(self, answer: str, grade: Grade, now: datetime) -> Conversation:
-        """The person's answer to the pending card was graded (and recorded)."""
-        return replace(
-            self,
-            phase=Phase.GRADED,
-            last_answer=answer[:MAX_SAVED_ANSWER_CHARS],
-            last_grade=grade.to_dict(),
-            answered=self.answered + 1,
-            correct=self.correct + (grade.verdict == "correct"),
-            last_active=now,
-        )
-
-    def revealed(self, now: datetime) -> Conversation:
-        """The pending card was skipped: its answer is shown, nothing is left to answer."""
-        return replace(self, phase=Phase.GRADED, last_answer=None, last_grade=None, last_active=now)
-
-    def discussed(self, question: str) -> Conversation:
-        """A question of the person's was answered: later "why?"s refer to it."""
-        return replace(self, subject=clip(" ".join(question.split()), TURN_CHARS))
-
-    def touched(self, now: datetime) -> Conversation:
-        """The person said something (keeps the conversation from idling out)."""
-        return replace(self, last_active=now)
-
-    def noticed(self, user_id: str) -> Conversation:
-        """`user_id` has been told this conversation is someone else's."""
-        return self if user_id in self.ignored else replace(self, ignored=(*self.ignored, user_id))
-
-    def idle(self, now: datetime, after: timedelta = IDLE_AFTER) -> bool:
-        """Whether nothing has happened for `after`."""
-        return now - self.last_active >= after
-
-    def grade(self) -> Grade | None:
-        """The last grade, rebuilt."""
-        if self.last_grade is None:
-            return None
-        g = self.last_grade
-        return Grade(
-            float(g["score"]),
-            g["verdict"],
-            list(g["covered"]),
-            list(g["missed"]),
-            list(g["reasons"]),
-        )
-
-    # --- storage ---------------------------------------------------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (datetimes as ISO strings); round-trips through `from_dict`."""
-        return {
-            "user_id": self.user_id,
-            "place": self.place,
-            "channel_id": self.channel_id,
-            "started_at": self.started_at.isoformat(),
-            "last_active": self.last_active.isoformat(),
-            "guild_id": self.guild_id,
-            "topic": self.topic,
-            "phase": self.phase.value,
-            "card_id": self.card_id,
-            "hints_used": self.hints_used,
-            "last_answer": self.last_answer,
-            "last_grade": self.last_grade,
-            "turns": [[t.role, t.text] for t in self.turns],
-            "recent_cards": list(self.recent_cards),
-            "ignored": list(self.ignored),
-            "subject": self.subject,
-            "answered": self.answered,
-            "correct": self.correct,
-            "extra": dict(self.extra),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Conversation:
-        """Rebuild a conversation from `to_dict` output."""
-        turns = tuple(
-            Turn("tutor" if role == "tutor" else "person", str(text))
-            for role, text in data.get("turns", [])
-        )
-        return cls(
-            user_id=str(data["user_id"]),
-            place=str(data["place"]),
-            channel_id=str(data["channel_id"]),
-            started_at=datetime.fromisoformat(data["started_at"]),
-            last_active=datetime.fromisoformat(data["last_active"]),
-            guild_id=data.get("guild_id"),
-            topic=data.get("topic"),
-            phase=Phase(data.get("phase", Phase.ASKING)),
-            card_id=data.get("card_id"),
-            hints_used=int(data.get("hints_used", 0)),
-            last_answer=data.get("last_answer"),
-            last_grade=data.get("last_grade"),
-            turns=turns[-MAX_TURNS:],
-            recent_cards=tuple(data.get("recent_cards", ())),
-            ignored=tuple(data.get("ignored", ())),
-            subject=data.get("subject"),
-            answered=int(data.get("answered", 0)),
-            correct=int(data.get("correct", 0)),
-            extra=dict(data.get("extra", {})),
-        )
