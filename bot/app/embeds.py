@@ -13,8 +13,8 @@ import discord
 
 from bot.core.cards import Card
 from bot.core.grading import Grade
-from bot.core.text import clip, neutralize_mentions
 from bot.core.hints import max_score_for
+from bot.core.text import clip, neutralize_mentions
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

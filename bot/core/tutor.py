@@ -181,7 +181,7 @@ class Tutor:
         return self._went_on(dialogue, card, turns, now=now)
 
     def tell(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
-        """"Just tell me": state the current point, then go on to the next."""
+        """ "Just tell me": state the current point, then go on to the next."""
         dialogue, turns = engine.tell(dialogue, card, now)
         return self._went_on(dialogue, card, turns, now=now)
 
@@ -222,9 +222,7 @@ class Tutor:
             hints_used=help_used,
         )
         done = engine.closing(dialogue, final, card, stopped=stopped)
-        return Answered(
-            card.card_id, dialogue.grade, (*turns, done), review=review, final=final
-        )
+        return Answered(card.card_id, dialogue.grade, (*turns, done), review=review, final=final)
 
     def review(
         self,

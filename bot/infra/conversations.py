@@ -15,7 +15,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.conversation import Conversation
+from bot.core.chat.conversation import Conversation
 from bot.errors import InputError
 from bot.infra.store import ProgressStore
 

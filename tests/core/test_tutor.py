@@ -98,3 +98,51 @@ async def test_explain_without_llm_falls_back_to_the_card(tutor: Tutor, seed_ind
 def test_topics_and_scopes(tutor: Tutor) -> None:
     assert tutor.topics() == [("", "000_75fa53af5a744319", 16)]
     assert scopes_for(None) == ("",) and scopes_for("42") == ("", "42")
+
+
+# --- the dialogue on an answer ----------------------------------------------------------------
+
+
+def _embeddings_card(tutor: Tutor):  # type: ignore[no-untyped-def]
+    return next(
+        c for c in tutor.cards.cards(("",)) if c.question.startswith("How do token embeddings")
+    )
+
+
+def test_a_partial_answer_opens_a_dialogue_recorded_once_when_it_ends(tutor: Tutor) -> None:
+    card = _embeddings_card(tutor)
+    answered = tutor.answer(
+        "u1", card, "Token embeddings turn each token into a vector of numbers.", now=T0
+    )
+    assert answered.open and answered.review is None and answered.final is None
+    assert [t.step for t in answered.turns] == ["feedback", "hint"]
+    assert tutor.stats("u1", now=T0, tz=UTC).reviews == 0, "nothing is recorded mid-dialogue"
+    reply = "They let the model recognize and generate coherent sentences by understanding how words relate."
+    done = tutor.reply(answered.dialogue, card, reply, now=T0 + timedelta(minutes=1))  # type: ignore[arg-type]
+    assert not done.open and [t.step for t in done.turns] == ["feedback", "done"]
+    assert done.turns[0].verdict == "covered"
+    assert done.final is not None and done.final.verdict == "correct"
+    assert done.final.score <= max_score_for(1), "the hint lowered what was on offer"
+    assert done.review is not None and done.review.rating == 3  # Good, not Easy: help was used
+    assert tutor.stats("u1", now=T0, tz=UTC).reviews == 1
+
+
+def test_leaving_a_dialogue_records_what_was_reached(tutor: Tutor) -> None:
+    card = _embeddings_card(tutor)
+    answered = tutor.answer("u2", card, "I don't know", now=T0)
+    assert answered.dialogue is not None and answered.grade.verdict == "incorrect"
+    told = tutor.tell(answered.dialogue, card, now=T0)
+    assert [t.step for t in told.turns] == ["assertion", "hint"] and told.open
+    more = tutor.more(told.dialogue, card, now=T0)  # type: ignore[arg-type]
+    assert [t.step for t in more.turns] == ["prompt"]
+    left = tutor.end(more.dialogue, card, now=T0)  # type: ignore[arg-type]
+    assert left.final is not None and left.final.verdict == "incorrect"
+    assert [t.step for t in left.turns] == ["done"] and "Stopped" in left.turns[0].text
+    assert tutor.stats("u2", now=T0, tz=UTC).reviews == 1
+
+
+def test_a_correct_answer_is_recorded_at_once(tutor: Tutor) -> None:
+    card = _embeddings_card(tutor)
+    answered = tutor.answer("u3", card, card.answer, now=T0)
+    assert not answered.open and answered.review is not None
+    assert answered.final == answered.grade and [t.step for t in answered.turns] == ["done"]

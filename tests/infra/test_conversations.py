@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.conversation import IDLE_AFTER, Conversation, Phase
+from bot.core.chat.conversation import IDLE_AFTER, Conversation, Phase
 from bot.core.grading import Grade
 from bot.errors import ConfigError, InputError
 from bot.infra import migrations

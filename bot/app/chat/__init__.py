@@ -2,7 +2,7 @@
 
 `_cog` holds the command and the message listener, `_flow` what each conversation step
 does, `_limits` the per-person flood limiter. How a message is read (command, question or
-answer) and the conversation state are in `bot.core.conversation`; the table is in
+answer) and the conversation state are in `bot.core.chat`; the table is in
 `bot.infra.conversations`.
 """
 

@@ -28,7 +28,8 @@ from bot.app.chat._limits import FloodLimiter
 from bot.app.choices import topic_choices
 from bot.app.client import FlashtutorBot, guild_scope
 from bot.app.errors import GENERIC, friendly
-from bot.core.conversation import Command, Conversation, cut_message, parse_command
+from bot.core.chat.conversation import Conversation
+from bot.core.chat.reading import Command, cut_message, parse_command
 from bot.core.text import clip
 from bot.errors import FlashtutorError
 

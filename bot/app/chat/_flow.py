@@ -20,22 +20,19 @@ from bot.app import embeds
 from bot.app.client import FlashtutorBot
 from bot.app.streaming import relay
 from bot.core.cards import Card
-from bot.core.conversation import (
-    IDLE_AFTER,
+from bot.core.chat.conversation import IDLE_AFTER, Conversation, Phase
+from bot.core.chat.reading import (
     Command,
-    Conversation,
     Kind,
-    Phase,
     context_question,
     is_anaphoric,
-    measure,
     parse_command,
     read_message,
 )
 from bot.core.explainer import Chunk, ExplainResult
 from bot.core.grading import Grade
-from bot.core.limits import MAX_QUESTION_CHARS
 from bot.core.hints import max_score_for
+from bot.core.limits import MAX_QUESTION_CHARS
 from bot.core.text import clip, neutralize_mentions
 from bot.errors import CardNotFound
 from bot.infra.conversations import ConversationStore
@@ -192,7 +189,7 @@ class Tutoring:
             return
         signals = None
         if conv.phase is Phase.ASKING and parse_command(text, conv.phase) is None:
-            signals = await asyncio.to_thread(measure, self.tutor, text, card, conv.guild_id)
+            signals = await asyncio.to_thread(self.tutor.signals, text, card, conv.guild_id)
         reading = read_message(text, conv.phase, signals)
         log.debug("chat message read as %s %s", reading.kind, reading.reasons)
         if reading.kind is Kind.EMPTY:

@@ -115,7 +115,9 @@ class Conversation:
             last_active=now,
         )
 
-    def discussing(self, answer: str, grade: Grade, dialogue: Dialogue, now: datetime) -> Conversation:
+    def discussing(
+        self, answer: str, grade: Grade, dialogue: Dialogue, now: datetime
+    ) -> Conversation:
         """The answer was graded and a dialogue on what it missed began (nothing recorded yet)."""
         return replace(
             self,

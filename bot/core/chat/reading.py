@@ -301,5 +301,3 @@ def context_question(message: str, card: Card | None, subject: str | None = None
 def cut_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
     """The message cut to `limit` characters, and whether it was cut."""
     return (text, False) if len(text) <= limit else (text[:limit], True)
-
-

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.core.cards import Card
 from bot.core.dialogue import templates
-from bot.core.dialogue.state import Dialogue, TutorTurn
+from bot.core.dialogue.state import Dialogue, Outcome, TutorTurn
 from bot.core.grading import Grade, PointState
 from bot.core.limits import MAX_EXPLAINED_ANSWER_CHARS
 
@@ -68,7 +68,8 @@ def opening(dialogue: Dialogue, card: Card, now: datetime) -> tuple[Dialogue, li
     label = VERDICT_WORDS.get(grade.verdict, grade.verdict)
     got = total - left
     if got:
-        said = f"You covered {got} of {total} points; let's work through the other {left}."
+        rest = "the one left" if left == 1 else f"the other {left}"
+        said = f"You covered {got} of {total} points; let's work through {rest}."
     elif left == 1:
         said = "Let's work through it."
     else:
@@ -103,9 +104,7 @@ def say_next(dialogue: Dialogue, card: Card, now: datetime) -> tuple[Dialogue, l
 
 
 def _said(dialogue: Dialogue, now: datetime, *, step: int, key: str | None = None) -> Dialogue:
-    return replace(
-        dialogue, step=step, key=key, help_used=dialogue.help_used + 1, last_active=now
-    )
+    return replace(dialogue, step=step, key=key, help_used=dialogue.help_used + 1, last_active=now)
 
 
 def tell(dialogue: Dialogue, card: Card, now: datetime) -> tuple[Dialogue, list[TutorTurn]]:
@@ -130,7 +129,7 @@ def reply(
     filled = dialogue.step == 2 and templates.fills_blank(text, dialogue.key)
     covered = state == "covered" or (filled and state != "contradicted")
     if covered:
-        outcome = "hint" if dialogue.step <= 1 else "prompt"
+        outcome: Outcome = "hint" if dialogue.step <= 1 else "prompt"
         said = templates.confirmation(dialogue.points[point])
         turn = TutorTurn(said, "feedback", card.card_id, point=point, verdict="covered")
         dialogue, following = say_next(dialogue.advanced(outcome, now), card, now)
@@ -160,7 +159,9 @@ def final_grade(dialogue: Dialogue, score_on_offer: float) -> Grade:
     else:
         verdict = "incorrect"
     told = sum(1 for _, how in dialogue.outcomes if how == "told")
-    reasons = [f"worked through {len(dialogue.queue)} point(s): {dialogue.help_used} hint(s) and prompt(s)"]
+    reasons = [
+        f"worked through {len(dialogue.queue)} point(s): {dialogue.help_used} hint(s) and prompt(s)"
+    ]
     if told:
         reasons.append(f"{told} point(s) stated by the tutor")
     return Grade(

@@ -36,6 +36,7 @@ _GENERIC = frozenset(
 _CONTRACTION = re.compile(r"['’](?:s|re|ve|ll|d|t|m)$")
 _TOKEN = re.compile(r"\S+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORD_RUN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 def _stems(text: str) -> set[str]:
@@ -87,11 +88,6 @@ def key_term(point: str, card: Card, others: Sequence[str] = ()) -> str | None:
     return min(enumerate(candidates), key=rank)[1]
 
 
-def _matches(token: str, key: str) -> bool:
-    found = words(token)
-    return bool(found) and any(stem(w) == key for w in found)
-
-
 def _lead(point: str, card: Card) -> str:
     """The opening words of the point, up to (not including) its first distinguishing word."""
     hidden = {stem(w) for w in distinguishing(point, card)}
@@ -103,13 +99,33 @@ def _lead(point: str, card: Card) -> str:
         if len(lead) >= MAX_LEAD_WORDS:
             break
     text = " ".join(lead).rstrip(",;:")
-    return text if content_words(text) else ""
+    # A lead of function words alone ("In both …") still helps when it has two of them.
+    return text if len(lead) >= 2 or any(_content(w) for w in words(text)) else ""
 
 
-def _topic(card: Card) -> str:
-    """What the question is about, in its own words ("token embeddings")."""
-    topic = [w for w in content_words(card.question) if _content(w)][:4]
-    return " ".join(topic) or "this card"
+_ASPECTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:because|since|so that|in order to)\b", re.I), "Why is that so?"),
+    (
+        re.compile(r"\b(?:instead|rather than|whereas|unlike|than)\b", re.I),
+        "What is it compared with?",
+    ),
+    (re.compile(r"\b(?:then|after|before|first)\b", re.I), "What happens, in order?"),
+    (re.compile(r"\bby\s+\w+ing\b", re.I), "How is it done?"),
+    (re.compile(r"\b(?:if|when|whenever|unless)\b", re.I), "When does it apply?"),
+    (re.compile(r"\d"), "There is a number in it."),
+    (
+        re.compile(r"\b(?:for example|for instance|such as|e\.g\.)", re.I),
+        "Can you give the example?",
+    ),
+)
+"""What kind of idea a point is, told by its function words (never a distinguishing word)."""
+
+
+def _aspect(point: str) -> str:
+    for pattern, question in _ASPECTS:
+        if pattern.search(point):
+            return question
+    return "What else does the card say?"
 
 
 def hint(point: str, card: Card, *, quote: str | None = None, more: bool = True) -> str:
@@ -123,13 +139,12 @@ def hint(point: str, card: Card, *, quote: str | None = None, more: bool = True)
     if lead:
         nudge = f"How does the card go on from “{lead} …”?"
     else:
-        nudge = f"Think about what else the card says about {_topic(card)}: what is missing?"
-    text = f"{opener} {nudge}"
+        nudge = f"Think about the question again. {_aspect(point)}"
+    hidden = {stem(w) for w in distinguishing(point, card)}
     # A quote of the learner may repeat the point's words: that is theirs, not a give-away.
-    check = nudge if quote else text
-    if _stems(check) & {stem(w) for w in distinguishing(point, card)}:
-        return f"{opener} Think again about {_topic(card)}: what is missing?"
-    return text
+    if _stems(nudge) & hidden:
+        nudge = "Think about the question again. What else does the card say?"
+    return f"{opener} {nudge}"
 
 
 def prompt(point: str, card: Card, others: Sequence[str] = ()) -> tuple[str, str | None]:
@@ -140,10 +155,12 @@ def prompt(point: str, card: Card, others: Sequence[str] = ()) -> tuple[str, str
     target = stem(key)
     tokens = _TOKEN.findall(point)
     marked = [
-        re.sub(r"[^\W_]+(?:['’-][^\W_]+)*", BLANK, t, count=1) if _matches(t, target) else t
+        _WORD_RUN.sub(lambda m: BLANK if stem(m[0].casefold()) == target else m[0], t)
         for t in tokens
     ]
-    first = next(i for i, t in enumerate(marked) if BLANK in t)
+    first = next((i for i, t in enumerate(marked) if BLANK in t), None)
+    if first is None:  # the term is written differently in the text: nothing to blank
+        return f"Complete the idea in your own words: “{point}” — what does it mean?", None
     if len(marked) > MAX_PROMPT_WORDS:
         lo = max(0, first - MAX_PROMPT_WORDS // 2)
         hi = min(len(marked), lo + MAX_PROMPT_WORDS)

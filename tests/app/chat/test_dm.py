@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app.chat._limits import FLOOD_LIMIT, FloodLimiter
-from bot.core.conversation import IDLE_AFTER, Phase
+from bot.core.chat.conversation import IDLE_AFTER, Phase
 from tests.app.chat.conftest import (
     CHAT_WAIT,
     ack_of,

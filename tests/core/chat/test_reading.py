@@ -1,32 +1,26 @@
-"""Reading chat messages (command, question or answer) and the conversation state machine."""
+"""Reading chat messages: a command, a question, or an answer."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.core.cards import Card
-from bot.core.conversation import (
-    IDLE_AFTER,
-    MAX_TURNS,
-    RECENT_CARDS,
+from bot.core.chat.conversation import Conversation, Phase
+from bot.core.chat.reading import (
     Command,
-    Conversation,
     Kind,
-    Phase,
     Signals,
     context_question,
     cut_message,
     is_anaphoric,
-    measure,
     parse_command,
     read_message,
 )
 from bot.core.explainer import Explainer
-from bot.core.grading import Grade, Grader
+from bot.core.grading import Grader
 from bot.core.prompts import Prompts
 from bot.core.tutor import Tutor
 from bot.infra.store import ProgressStore
@@ -200,18 +194,18 @@ def _card(tutor: Tutor, start: str) -> Card:
 )
 def test_real_signals(tutor: Tutor, pending: str, text: str, kind: Kind) -> None:
     card = _card(tutor, pending)
-    signals = measure(tutor, text, card, None)
+    signals = tutor.signals(text, card, None)
     reading = read_message(text, Phase.ASKING, signals)
     assert reading.kind is kind, (reading, signals)
 
 
 def test_real_signals_see_the_other_card(tutor: Tutor) -> None:
     card = _card(tutor, "What is tokenization")
-    signals = measure(tutor, "what's negative sampling?", card, None)
+    signals = tutor.signals("what's negative sampling?", card, None)
     assert signals.pending is not None and signals.other > signals.pending + 0.3
     neg = _card(tutor, "What is negative sampling")
     assert signals.other_card_id == neg.card_id
-    asked = measure(tutor, "what is tokenization?", card, None)
+    asked = tutor.signals("what is tokenization?", card, None)
     reading = read_message("what is tokenization?", Phase.ASKING, asked)
     assert reading.kind is Kind.QUESTION and reading.about_pending
 
@@ -250,63 +244,7 @@ def test_long_messages_are_cut() -> None:
     assert cut and len(text) == 2000
 
 
-# --- the state ---------------------------------------------------------------------------
-
-
 def _conv() -> Conversation:
     return Conversation(
         user_id="42", place="dm", channel_id="900", started_at=T0, last_active=T0, guild_id="7"
     )
-
-
-def test_steps_through_a_card() -> None:
-    conv = _conv().asking("c1", T0)
-    assert conv.phase is Phase.ASKING and conv.card_id == "c1" and conv.hints_used == 0
-    conv = conv.hinted(T0).hinted(T0 + timedelta(seconds=5))
-    assert conv.hints_used == 2
-    grade = Grade(0.5, "partial", ["a"], ["b"], [])
-    conv = conv.graded("my answer " * 500, grade, T0 + timedelta(minutes=1))
-    assert conv.phase is Phase.GRADED and conv.answered == 1 and conv.correct == 0
-    assert conv.last_answer is not None and len(conv.last_answer) == 1000
-    assert conv.grade() == grade
-    conv = conv.asking("c2", T0 + timedelta(minutes=2))
-    assert conv.hints_used == 0 and conv.grade() is None and conv.recent_cards == ("c1", "c2")
-    correct = conv.graded("x", Grade(0.9, "correct", [], [], []), T0)
-    assert correct.correct == 1 and correct.answered == 2
-
-
-def test_turns_and_recent_cards_are_bounded() -> None:
-    conv = _conv()
-    for i in range(MAX_TURNS + 4):
-        conv = conv.said("person" if i % 2 else "tutor", f"turn {i} " + "z" * 400)
-    assert len(conv.turns) == MAX_TURNS
-    assert conv.turns[-1].text.startswith(f"turn {MAX_TURNS + 3}")
-    assert all(len(t.text) <= 300 for t in conv.turns)
-    for i in range(RECENT_CARDS + 3):
-        conv = conv.asking(f"c{i}", T0)
-    assert len(conv.recent_cards) == RECENT_CARDS
-
-
-def test_other_people_are_noticed_once() -> None:
-    conv = _conv().noticed("7").noticed("7").noticed("8")
-    assert conv.ignored == ("7", "8")
-
-
-def test_idle_after_thirty_minutes() -> None:
-    conv = _conv().touched(T0)
-    assert not conv.idle(T0 + IDLE_AFTER - timedelta(seconds=1))
-    assert conv.idle(T0 + IDLE_AFTER)
-
-
-def test_round_trips_through_json() -> None:
-    conv = (
-        _conv()
-        .asking("c1", T0)
-        .said("tutor", "What is X?")
-        .said("person", "an answer")
-        .graded("an answer", Grade(0.7, "partial", ["p"], ["q"], ["r"]), T0)
-        .noticed("99")
-    )
-    again = Conversation.from_dict(json.loads(json.dumps(conv.to_dict())))
-    assert again == conv
-    assert again.phase is Phase.GRADED and again.grade() == conv.grade()
