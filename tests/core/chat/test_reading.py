@@ -25,7 +25,7 @@ from bot.core.prompts import Prompts
 from bot.core.tutor import Tutor
 from bot.infra.store import ProgressStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
