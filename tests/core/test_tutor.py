@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.cards import Card
 from bot.core.explainer import Explainer, ExplainResult
 from bot.core.grading import Grader
 from bot.core.limits import MAX_ANSWER_CHARS
@@ -103,7 +104,7 @@ def test_topics_and_scopes(tutor: Tutor) -> None:
 # --- the dialogue on an answer ----------------------------------------------------------------
 
 
-def _embeddings_card(tutor: Tutor):  # type: ignore[no-untyped-def]
+def _embeddings_card(tutor: Tutor) -> Card:
     return next(
         c for c in tutor.cards.cards(("",)) if c.question.startswith("How do token embeddings")
     )
