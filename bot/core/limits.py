@@ -16,3 +16,13 @@ MAX_CARD_ANSWER_CHARS = 8000
 """Longest answer a deck card may have."""
 MAX_CARD_TITLE_CHARS = 300
 """Longest card title."""
+MAX_PACKAGE_BYTES = 100 * 1024 * 1024
+"""Largest Anki package (.apkg/.colpkg) read from disk: packages carry their images."""
+MAX_COLLECTION_BYTES = 512 * 1024 * 1024
+"""Largest collection database unpacked from a package (a zip or zstd bomb stops here)."""
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+"""Largest image kept from a package: Discord takes attachments up to 10 MB."""
+MAX_UPLOAD_BYTES = 1024 * 1024
+"""Largest deck file uploaded through Discord (/deck upload)."""
+MAX_PACKAGE_UPLOAD_BYTES = 8 * 1024 * 1024
+"""Largest Anki package uploaded through Discord: its images make it bigger than a text deck."""

@@ -201,10 +201,6 @@ GOOD_AFTER = block("Good two", "Good last?", "Also fine.")
             "#### No answer\n:p Where is it?\n",
             "10: card has no answer ('??x' ... 'x??' after ':p')",
         ),
-        (
-            "#### Open\n:p Unterminated?\n??x\nnever closed\n",
-            "11: unterminated answer: '??x' without a closing 'x??'",
-        ),
         ("#### Empty q\n:p\n??x\nSomething.\nx??\n", "9: empty question"),
         ("#### Blank q\n:p    \n??x\nSomething.\nx??\n", "9: empty question"),
         (
@@ -225,7 +221,7 @@ GOOD_AFTER = block("Good two", "Good last?", "Also fine.")
             "#### Dup\n:p   GOOD   first?\n??x\nDuplicate.\nx??\n",
             "9: duplicate question (same card as line 1); skipped",
         ),
-        ("#### Half\n:p Where is the start?\nAnswer\nx??\n", "12: 'x??' without an opening '??x'"),
+        ("#### Half\n:p Where is the start?\nx??\n", "11: 'x??' without an opening '??x'"),
         ("Loose text after the cards.\n", "9: text outside any card (no ':p' question)"),
         ("x??\n", "9: stray 'x??' outside any card"),
     ],
@@ -238,10 +234,17 @@ def test_malformed_card_is_reported_and_skipped(bad: str, expected: str) -> None
 
 
 def test_unterminated_answer_without_separator_stops_at_next_question() -> None:
+    # Issue 14 made this lenient: the first card is kept, with a warning (it was skipped).
     text = ":p First?\n??x\nnot closed\n:p Second?\n??x\nok\nx??\n"
     deck = md(text)
-    assert issues(deck) == ["deck.md:2: unterminated answer: '??x' without a closing 'x??'"]
-    assert [(c.question, c.answer, c.line) for c in deck.cards] == [("Second?", "ok", 4)]
+    assert issues(deck) == []
+    assert [str(w) for w in deck.warnings] == [
+        "deck.md:2: answer not closed with 'x??'; it ends before the next ':p' on line 4"
+    ]
+    assert [(c.question, c.answer, c.line) for c in deck.cards] == [
+        ("First?", "not closed", 1),
+        ("Second?", "ok", 4),
+    ]
 
 
 def test_rating_out_of_range_is_reported() -> None:
@@ -390,7 +393,10 @@ def test_empty_and_cardless_files(tmp_path: Path) -> None:
 def test_unknown_extension_and_unreadable_paths(tmp_path: Path) -> None:
     pdf = tmp_path / "slides.pdf"
     pdf.write_bytes(b"%PDF-1.7")
-    reason = "unsupported deck file type '.pdf' (use .csv, .markdown, .md, .tab, .tsv, .txt)"
+    reason = (
+        "unsupported deck file type '.pdf'"
+        " (use .apkg, .colpkg, .csv, .markdown, .md, .tab, .tsv, .txt)"
+    )
     assert issues(load_deck_file(pdf)) == [f"{pdf}:1: {reason}"]
     upload = parse_deck_bytes(b"x", filename="README")
     assert upload.issues[0].reason.startswith("unsupported deck file type '(none)'")
@@ -436,7 +442,7 @@ def test_discover_deck_files(tmp_path: Path) -> None:
         "sub/deep/c.tsv",
         "notes.pdf",
     ]
-    assert {".md", ".markdown", ".txt", ".csv", ".tsv", ".tab"} == DECK_SUFFIXES
+    assert {".md", ".markdown", ".txt", ".csv", ".tsv", ".tab", ".apkg", ".colpkg"} == DECK_SUFFIXES
 
 
 # --- properties -------------------------------------------------------------------------------
