@@ -82,7 +82,11 @@ class Services:
         files = discover_deck_files(list(paths) if paths else [self.settings.knowledge_dir])
         decks = [load_deck_file(f, scope=GLOBAL_SCOPE) for f in files]
         cards = [card for deck in decks for card in deck.cards]
-        names = None if not paths else [d.name for d in decks]
+        # Explicit paths update only their own decks; a file that could not be read at all
+        # leaves what the index holds of it alone.
+        names = (
+            None if not paths else sorted({n for d in decks if d.questions for n in d.deck_names})
+        )
         report = self.index.sync(cards, scope=GLOBAL_SCOPE, decks=names, on_progress=on_progress)
         return report, decks
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import dump, read_jsonl, services
+from bot.core.decks.check import report_lines, summarize
 from bot.core.tutor import check_answer
 from bot.errors import InputError
 
@@ -17,7 +18,11 @@ SEARCH_K_MAX = 100
 
 def register(commands: Any) -> None:
     """Add the card commands to the CLI."""
-    p = commands.add_parser("ingest", help="embed decks into the index (idempotent, incremental)")
+    p = commands.add_parser(
+        "ingest",
+        help="embed decks into the index (idempotent, incremental); exit 1 if cards were"
+        " skipped, 2 if nothing loaded",
+    )
     p.add_argument(
         "paths", nargs="*", type=Path, help="deck files or folders (default: knowledge/)"
     )
@@ -45,7 +50,7 @@ def register(commands: Any) -> None:
 
 
 def ingest(args: argparse.Namespace) -> int:
-    """Parse decks, report bad cards, and sync the index."""
+    """Parse decks, report bad cards, and sync the index; exits like `decks check`."""
     from rich.progress import Progress
 
     svc = services()
@@ -57,14 +62,16 @@ def ingest(args: argparse.Namespace) -> int:
 
         report, decks = svc.ingest(args.paths or None, on_progress=progress)
     for deck in decks:
-        for issue in deck.issues:
-            print(f"skipped {issue}", file=sys.stderr)
-    cards = sum(len(d.cards) for d in decks)
+        for line in report_lines(deck):
+            print(line, file=sys.stderr)
+    summary = summarize(decks)
     print(
-        f"{len(decks)} deck(s), {cards} card(s): {report.added} added, {report.updated} updated, "
-        f"{report.removed} removed, {report.unchanged} unchanged"
+        f"{len(decks)} deck(s), {summary.cards} card(s): {report.added} added, "
+        f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged"
     )
-    return 0
+    if summary.issues or summary.warnings:
+        print(summary.line(), file=sys.stderr)
+    return summary.exit_code
 
 
 def _check_k(k: int) -> int:

@@ -262,11 +262,12 @@ def _read_media(archive: zipfile.ZipFile, out: DeckBuilder) -> None:
     if not wanted:
         return
     members = _media_names(archive)
+    present = set(archive.namelist())
     for name in wanted:
         if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
             continue
         member = members.get(name)
-        if member is None:
+        if member is None or member not in present:
             out.warn(1, f"image {name!r} is not in the package; its cards show no image")
             continue
         try:

@@ -55,6 +55,11 @@ class ParsedDeck:
         return not self.issues
 
     @property
+    def deck_names(self) -> list[str]:
+        """The decks this file fills: its own name, and an Anki package's deck paths."""
+        return sorted({self.name, *(c.deck for c in self.cards)})
+
+    @property
     def skipped(self) -> int:
         """Questions that did not become cards."""
         return max(0, self.questions - len(self.cards))
