@@ -20,7 +20,6 @@ idempotent, so no duplicates arise.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,15 +32,16 @@ from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.core.lexical import BM25
 from bot.errors import CardNotFound
 from bot.infra.embedder import Embedder
-from bot.infra.index_collections import ScopeCollections, open_client
+from bot.infra.index_collections import ScopeCollections, open_client, pages
+from bot.infra.index_texts import card_chunks, card_text, lexical_text
 
 Progress = Callable[[int, int], None]
+__all__ = ["CardIndex", "SearchHit", "SyncReport", "card_chunks", "card_text", "lexical_text"]
 
-_CODE = re.compile(r"```.*?(?:```|$)", re.S)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_MIN_CHUNK_CHARS = 16
 EMBED_BATCH = 64
-"""Texts per embedding call while indexing (the ingest bench embeds in the same batches)."""
+"""Cards embedded and written per step of a sync (the embedder's batch size too)."""
+DELETE_PAGE = 500
+"""Card ids per delete request."""
 # Blend weights, chosen on the labelled queries in tests/data/search_queries.jsonl (QUALITY.md).
 CHUNK_WEIGHT = 1.0
 LEXICAL_WEIGHT = 0.2
@@ -72,33 +72,6 @@ class SyncReport:
         return self.added + self.updated
 
 
-def card_text(card: Card) -> str:
-    """The text embedded as the card's own vector: its question and its answer."""
-    return f"{card.question}\n{card.answer}"
-
-
-def card_chunks(card: Card) -> list[str]:
-    """The short texts embedded per card so a query can match one specific point of it."""
-    chunks = [card.title, card.question, f"{card.title}. {card.question}" if card.title else ""]
-    for body in (card.background, card.answer):
-        prose = _CODE.sub(" ", body)
-        chunks += [s.strip() for s in _SENTENCE_END.split(prose)]
-        chunks += [m.group(0) for m in _CODE.finditer(body)]
-    chunks.append(card.answer)
-    seen: set[str] = set()
-    out = []
-    for chunk in chunks:
-        if len(chunk) >= _MIN_CHUNK_CHARS and chunk not in seen:
-            seen.add(chunk)
-            out.append(chunk)
-    return out or [card.question]
-
-
-def lexical_text(card: Card) -> str:
-    """Everything a person might search a card by, for BM25."""
-    return " ".join((card.title, card.question, card.background, card.answer))
-
-
 class CardIndex:
     """Cards in Chroma, one collection per scope (the global `knowledge/` decks, or one server's)."""
 
@@ -121,13 +94,9 @@ class CardIndex:
                 cards: dict[str, Card] = {}
                 collection = self._collections.get(scope)
                 if collection is not None:
-                    got = collection.get(
-                        where={"kind": "card"}, include=["metadatas", "embeddings"]
-                    )
-                    embeddings = got["embeddings"]
-                    if embeddings is None:
-                        embeddings = [None] * len(got["ids"])
-                    for meta, emb in zip(got["metadatas"] or [], embeddings, strict=True):
+                    for _, meta, emb in pages(
+                        collection, {"kind": "card"}, ["metadatas", "embeddings"]
+                    ):
                         card = Card.from_dict(json.loads(str(meta["card"])))
                         if card.scope != scope:  # never show a card outside its own scope
                             continue
@@ -364,26 +333,25 @@ class CardIndex:
         report: SyncReport,
         on_progress: Progress | None,
     ) -> None:
-        # This scope's entries only, should an older version have written another's here.
-        where: dict[str, Any] = {"scope": scope}
+        # This scope's card entries only (should an older version have written another's
+        # here), read a page at a time: their hashes say what changed.
+        where: list[dict[str, Any]] = [{"scope": scope}, {"kind": "card"}]
         if decks is not None:
-            where = {"$and": [where, {"deck": {"$in": sorted(set(decks)) or [""]}}]}
-        existing = collection.get(where=where, include=["metadatas"])
+            where.append({"deck": {"$in": sorted(set(decks)) or [""]}})
         current: dict[str, str] = {}
-        stale_entries: list[str] = []
-        for entry_id, meta in zip(existing["ids"], existing["metadatas"] or [], strict=True):
-            cid = str(meta["card_id"])
-            if meta["kind"] == "card":
-                current[cid] = str(meta["hash"])
-            if cid not in wanted:
-                stale_entries.append(entry_id)
+        for _, meta, _ in pages(collection, {"$and": where}, ["metadatas"]):
+            current[str(meta["card_id"])] = str(meta["hash"])
         todo = [c for c in wanted.values() if current.get(c.card_id) != c.content_hash]
         report.unchanged = len(wanted) - len(todo)
         report.updated = sum(1 for c in todo if c.card_id in current)
         report.added = len(todo) - report.updated
-        report.removed = len({cid for cid in current if cid not in wanted})
-        for start in range(0, len(stale_entries), 5000):
-            collection.delete(ids=stale_entries[start : start + 5000])
+        gone = sorted(cid for cid in current if cid not in wanted)
+        report.removed = len(gone)
+        for start in range(0, len(gone), DELETE_PAGE):
+            # A removed card's chunks go with it (its card entry last, as it marks it whole).
+            ids = gone[start : start + DELETE_PAGE]
+            collection.delete(where={"$and": [{"card_id": {"$in": ids}}, {"kind": "chunk"}]})
+            collection.delete(ids=ids)
         done = 0
         if on_progress:
             on_progress(0, len(todo))

@@ -27,6 +27,9 @@ from bot.errors import ConfigError, FlashtutorError
 # hash, under a different infix so the two forms can never name the same collection.
 _PLAIN_SCOPE = re.compile(r"[A-Za-z0-9]{1,64}")
 _COPY_PAGE = 1000
+READ_PAGE = 2000
+"""Entries read from Chroma per request: no request grows with the deck (a whole-scope `get`
+failed with "too many SQL variables" at 80,000 entries)."""
 _DELETE_PAGE = 5000
 
 
@@ -163,3 +166,22 @@ def _pages(collection: Any, where: dict[str, Any]) -> Iterator[dict[str, Any]]:
             )
         yield page
         offset += len(page["ids"])
+
+
+def pages(
+    collection: Any, where: dict[str, Any], include: list[str]
+) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(id, metadata, embedding or None) of every entry matching `where`, `READ_PAGE` at a
+    time."""
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=READ_PAGE, offset=offset)
+        ids = got["ids"]
+        metas = got["metadatas"] or [{}] * len(ids)
+        embeddings = got.get("embeddings")
+        if embeddings is None:
+            embeddings = [None] * len(ids)
+        yield from zip(ids, metas, embeddings, strict=True)
+        if len(ids) < READ_PAGE:
+            return
+        offset += len(ids)

@@ -49,10 +49,46 @@ def test_ingest_reports_bad_cards_and_keeps_good_ones(
         "#### Bad\n:p What has no answer?\n---\n"
     )
     code, out, err = run(capsys, "ingest", str(deck))
-    assert code == 0 and "1 card(s)" in out
+    # Issue 14: a skipped card makes the exit status 1 (it was 0), like `decks check`.
+    assert code == 1 and "1 card(s)" in out
     assert f"{deck}:9:" in err or f"{deck}:8:" in err
     code, out, _ = run(capsys, "search", "list of numbers", "--json", "-k", "1")
     assert json.loads(out)[0]["deck"] == "broken"
+
+
+def test_ingest_of_nothing_loadable_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    binary = tmp_path / "photo.md"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    code, _, err = run(capsys, "ingest", str(tmp_path / "missing.md"), str(binary))
+    assert code == 2
+    assert f"{tmp_path / 'missing.md'}:1: cannot read file" in err
+    assert f"{binary}:3: binary file (NUL byte at offset 8), not a text deck" in err
+
+
+def test_decks_check_says_what_would_load_without_the_index(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("#### A\n:p Q?\n??x\nA.\n???\n")
+    code, out, _ = run(capsys, "decks", "check", str(good))
+    assert code == 0
+    assert f"{good}: 1 card(s) from 1 question(s)" in out
+    assert f"warning {good}:5: answer closed by '???' instead of 'x??'" in out
+    bad = tmp_path / "bad.md"
+    bad.write_text("#### B\n:p No answer?\n---\n#### C\n:p Q2?\n??x\nA2.\nx??\n")
+    code, out, _ = run(capsys, "decks", "check", str(tmp_path))
+    assert code == 1
+    assert f"skipped {bad}:2: card has no answer" in out
+    assert "2 deck file(s): 2 card(s) from 3 question(s) (66.7%), 1 skipped" in out
+    code, out, _ = run(capsys, "decks", "check", "--json", str(bad))
+    assert code == 1
+    assert json.loads(out.splitlines()[0])["skipped"] == [
+        {"line": 2, "reason": "card has no answer ('??x' ... 'x??' after ':p')"}
+    ]
+    code, _, _ = run(capsys, "decks", "check", str(tmp_path / "nothing-here"))
+    assert code == 2
 
 
 def test_search_json_and_batch_keep_shape_and_order(

@@ -37,10 +37,10 @@ class CheckSummary:
 
     def line(self) -> str:
         """One line for a person."""
+        share = f" ({self.share_loaded:.1%})" if self.questions else ""
         return (
             f"{self.files} deck file(s): {self.cards} card(s) from {self.questions} question(s)"
-            f" ({self.share_loaded:.1%}), {self.skipped} skipped, {self.issues} problem(s),"
-            f" {self.warnings} warning(s)"
+            f"{share}, {self.skipped} skipped, {self.issues} problem(s), {self.warnings} warning(s)"
         )
 
 

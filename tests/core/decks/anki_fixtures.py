@@ -29,7 +29,7 @@ def make_packages(folder: Path) -> dict[str, Path]:
         image = col.media.add_file(str(folder / "cell.png"))
 
         def add(kind: str, deck: DeckId, tags: list[str], **fields: str) -> None:
-            note = col.new_note(col.models.by_name(kind) or {})  # type: ignore[arg-type]
+            note = col.new_note(col.models.by_name(kind) or {})
             for name, value in fields.items():
                 note[name.replace("_", " ")] = value
             note.tags = tags

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.decks import load_deck_file, parse_deck_bytes, parse_deck_text
+from bot.core.decks import ParsedDeck, load_deck_file, parse_deck_bytes, parse_deck_text
 
 SLOPPY = Path(__file__).resolve().parents[2] / "data" / "decks" / "sloppy"
 _QUESTION_LINE = re.compile(r"^:p\b", re.M)
 
 
-def md(text: str):  # type: ignore[no-untyped-def]
+def md(text: str) -> ParsedDeck:
     return parse_deck_text(text, deck="d", source="d.md", fmt="md")
 
 
