@@ -45,7 +45,7 @@ class Sizes:
 
 FULL = Sizes(
     "full",
-    ingest_cards=10_000,
+    ingest_cards=20_000,
     queries=24,
     query_repeats=10,
     grade_cards=16,
@@ -93,7 +93,7 @@ GROUPS = ("ingest", "query", "grade", "llm", "discord", "push", "memory", "scale
 
 # The keys each group must produce (null with a reason when it cannot be measured).
 KEYS: dict[str, tuple[str, ...]] = {
-    "ingest": ("ingest_vs_raw_encode", "ingest_cards_per_s"),
+    "ingest": ("ingest_vs_raw_encode", "ingest_cards_per_s", "resync_unchanged_s"),
     "query": ("query_p50_ms", "query_p99_ms", "query_vs_raw"),
     "grade": ("grade_p50_ms", "grade_p99_ms"),
     "llm": ("llm_tokens_per_s_vs_raw", "llm_ttft_s"),

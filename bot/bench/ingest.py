@@ -5,9 +5,13 @@ chunks) with the same batch size, and writes nothing. The cards are cut into sli
 decks); our side ingests every slice, and `baseline_slices` of them, evenly spread, are also
 encoded raw, right before or after (alternating), so load from other processes on this shared
 machine lands on both sides alike. The figure is the median of those slices' ratios. Raw
-torch encoding of all 10,000 cards' 92,000 texts would take longer than ingesting them; a
+torch encoding of all 20,000 cards' 184,000 texts would take longer than ingesting them; a
 sample of slices from the start, middle and end of the run (the index grows as it goes)
 measures the same ratio in a fraction of the time.
+
+Then the unchanged re-sync: a fresh index over the same directory syncs every card again, as
+each start-up does (issue 14: at 20,000 cards it must take at most 10 s), and the process's
+peak memory so far.
 """
 
 from __future__ import annotations
@@ -22,6 +26,17 @@ from bot.infra.embedder import Embedder
 from bot.infra.index import EMBED_BATCH, CardIndex, card_chunks, card_text
 
 CHROMA_DIR = "chroma-ingest"
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident set size so far, in MB (Linux; None elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def embedded_texts(cards: Sequence[Card]) -> list[str]:
@@ -98,6 +113,9 @@ def bench_ingest(
         raw_s.append(r)
         ratios.append(r / o)
         compared_texts += len(texts)
+    # What every start-up does with decks that did not change: a fresh index over the same
+    # directory syncs all of them (reads every card's hash, embeds nothing).
+    resync, resync_s = timed(lambda: CardIndex(embedder, path=workdir / CHROMA_DIR).sync(cards))
     total_ours, total_raw = sum(ours_s), sum(raw_s)
     figures = {
         "ingest_cards": len(cards),
@@ -110,5 +128,8 @@ def bench_ingest(
         "ingest_slices": len(groups),
         "ingest_slices_compared": len(ratios),
         "ingest_texts_compared": compared_texts,
+        "resync_unchanged_cards": resync.unchanged,
+        "resync_unchanged_s": round(resync_s, 2),
+        "ingest_peak_rss_mb": peak_rss_mb(),
     }
     return figures, index

@@ -34,9 +34,11 @@ _BINARY_MAGIC = (
     b"\x1f\x8b",
     b"\x28\xb5\x2f\xfd",
 )
-# A text file with a stray NUL has a handful; a binary one has them everywhere.
+# A text file with a stray NUL has one or two; a binary one has NULs and other control bytes
+# everywhere.
 _BINARY_NUL_SHARE = 0.01
 _BINARY_NUL_MIN = 2
+_BINARY_CONTROLS = [*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)]
 
 
 def clean_text(text: str) -> str:
@@ -66,8 +68,9 @@ def decode_deck(data: bytes) -> Decoded | tuple[int, str]:
         except UnicodeDecodeError as exc:
             return 1, f"not valid UTF-16 text ({exc.reason} at byte offset {exc.start})"
     nuls = data.count(b"\x00")
+    controls = nuls + sum(data.count(bytes([c])) for c in _BINARY_CONTROLS)
     if data.startswith(_BINARY_MAGIC) or (
-        nuls >= _BINARY_NUL_MIN and nuls > _BINARY_NUL_SHARE * len(data)
+        controls >= _BINARY_NUL_MIN and controls > _BINARY_NUL_SHARE * len(data)
     ):
         first = data.find(b"\x00")
         where = f"NUL byte at offset {first}" if first >= 0 else "a binary file signature"
