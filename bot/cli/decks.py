@@ -1,5 +1,5 @@
-"""`flashtutor decks check PATH…`: what would load and why anything would not, without
-touching the index (no model is loaded)."""
+"""`flashtutor decks check PATH…` (what would load and why anything would not, without
+touching the index: no model is loaded) and `flashtutor export DECK --out FILE.apkg`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core.decks import discover_deck_files, load_deck_file
 from bot.core.decks.check import report_lines, summarize
+from bot.errors import InputError
 
 
 def register(commands: Any) -> None:
@@ -24,6 +25,11 @@ def register(commands: Any) -> None:
     check.add_argument("paths", nargs="+", type=Path, help="deck files or folders")
     check.add_argument("--json", action="store_true", help="one JSON object per file")
     check.set_defaults(handler=check_decks)
+
+    p = commands.add_parser("export", help="write an ingested deck as an Anki package (.apkg)")
+    p.add_argument("deck", help="the deck's name (as `flashtutor search --json` shows it)")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE.apkg", help="where to write")
+    p.set_defaults(handler=export_deck)
 
 
 def check_decks(args: argparse.Namespace) -> int:
@@ -45,6 +51,25 @@ def check_decks(args: argparse.Namespace) -> int:
         print("no deck files found", file=sys.stderr)
     print(summary.line(), file=sys.stderr if args.json else sys.stdout)
     return summary.exit_code
+
+
+def export_deck(args: argparse.Namespace) -> int:
+    """Write one ingested deck (and its subdecks `DECK::…`) to an .apkg file."""
+    from bot.cli.common import services
+    from bot.core.decks.export import write_package
+
+    if args.out.suffix.lower() != ".apkg":
+        raise InputError(f"--out must name an .apkg file (got {args.out})")
+    cards = [
+        c
+        for c in services().index.cards()
+        if c.deck == args.deck or c.deck.startswith(args.deck + "::")
+    ]
+    if not cards:
+        raise InputError(f"no ingested deck named {args.deck!r} (run `flashtutor ingest` first)")
+    notes = write_package(cards, args.out)
+    print(f"wrote {notes} note(s) of deck {args.deck!r} to {args.out}")
+    return 0
 
 
 def _deck_json(deck: Any) -> dict[str, Any]:
