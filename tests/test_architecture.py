@@ -25,7 +25,6 @@ MAX_LINES = 400
 KNOWN_OVERSIZED: dict[str, str] = {
     "bot/app/chat/_flow.py": "issue 13, dialogue: bot/core/chat/ and bot/app/chat/",
     "bot/core/explainer.py": "issue 13, explanations",
-    "bot/core/grading.py": "issue 12, grading: becomes bot/core/grading/",
     "bot/eval/asag.py": "issue 12, grading evaluation",
     "bot/infra/index.py": "issue 14, decks: the index scale fixes",
     "bot/infra/llm.py": "issue 13, explanations",
