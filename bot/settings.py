@@ -101,6 +101,15 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Evaluation (`flashtutor eval`), not needed to run the bot.
+    asag_data: Path | None = Field(
+        None,
+        description=(
+            "Folder of the public short-answer grading datasets (Mohler 2011, SemEval-2013 "
+            "Task 7) for `flashtutor eval grading`; `--data DIR` overrides."
+        ),
+    )
+
     log_level: str = Field("INFO", description="Logging level.")
 
     @model_validator(mode="before")

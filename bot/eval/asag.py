@@ -1,6 +1,6 @@
 """Short-answer grading data (Mohler 2011, SemEval-2013 Task 7): loaders and metrics.
 
-The datasets stay outside the repository (default `/work/shared/data/asag`, or `--data`).
+The datasets stay outside the repository: `--data DIR`, or the `FLASHTUTOR_ASAG_DATA` setting.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import pickle
 import re
 import xml.etree.ElementTree as ET
@@ -23,20 +22,24 @@ from numpy.typing import ArrayLike
 
 from bot.core.decks import load_deck_file
 from bot.core.grading import FEATURES, Grader, GraderParams, content_words, split_key_points
-from bot.errors import InputError
+from bot.errors import ConfigError, InputError
 from bot.infra.embedder import Embedder
+from bot.settings import Settings
 
 
-def _default_data() -> Path:
-    # The data sits in `shared/` beside the checkout; FLASHTUTOR_ASAG_DATA overrides.
-    override = os.environ.get("FLASHTUTOR_ASAG_DATA")
-    if override:
-        return Path(override)
-    beside = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "asag"
-    return beside if beside.is_dir() else Path("/work/shared/data/asag")
+def data_folder(given: Path | None = None) -> Path:
+    """The ASAG data folder: `given` (`--data`), else the `FLASHTUTOR_ASAG_DATA` setting."""
+    folder = given or Settings().asag_data
+    if folder is None:
+        raise ConfigError(
+            "no ASAG data folder: pass --data DIR or set FLASHTUTOR_ASAG_DATA to the folder "
+            "holding the Mohler 2011 and SemEval-2013 Task 7 data (see docs/QUALITY.md)"
+        )
+    if not folder.is_dir():
+        raise ConfigError(f"the ASAG data folder {folder} does not exist")
+    return folder
 
 
-DEFAULT_DATA = _default_data()
 MODEL_PATH = Path(__file__).resolve().parents[1] / "core" / "grading" / "model.json"
 MOHLER_WEIGHT = 4.0
 SEMEVAL_TESTS = ("test-unseen-answers", "test-unseen-questions", "test-unseen-domains")
@@ -55,7 +58,7 @@ class AsagItem:
     gold: float
 
 
-def load_mohler(data: Path = DEFAULT_DATA) -> list[AsagItem]:
+def load_mohler(data: Path) -> list[AsagItem]:
     """All 2,273 Mohler 2011 answers; `qid` is `assignment.question`."""
     path = data / "mohler2011" / "mohler2011.csv"
     if not path.is_file():
@@ -75,9 +78,7 @@ def load_mohler(data: Path = DEFAULT_DATA) -> list[AsagItem]:
         ]
 
 
-def load_semeval(
-    split: str, corpus: str = "sciEntsBank", data: Path = DEFAULT_DATA
-) -> list[AsagItem]:
+def load_semeval(split: str, corpus: str = "sciEntsBank", *, data: Path) -> list[AsagItem]:
     """SemEval-2013 2-way items of `corpus` for `split` ("training" or a `SEMEVAL_TESTS` name).
 
     A question with several reference answers (Beetle) keeps the first one marked BEST.
@@ -470,7 +471,9 @@ def score_predictions(gold_path: Path, pred_path: Path) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m bot.eval.asag {calibrate,evaluate,export,score}`."""
     parser = argparse.ArgumentParser(prog="python -m bot.eval.asag", description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="ASAG data folder")
+    parser.add_argument(
+        "--data", type=Path, help="ASAG data folder (default: the FLASHTUTOR_ASAG_DATA setting)"
+    )
     parser.add_argument("--cache", type=Path, help="pickle file caching embeddings")
     sub = parser.add_subparsers(dest="command", required=True)
     cal = sub.add_parser(
@@ -486,12 +489,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sc.add_argument("--gold", type=Path, required=True)
     sc.add_argument("--pred", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.command == "score":
+        print(json.dumps(score_predictions(args.gold, args.pred)))
+        return 0
+    args.data = data_folder(args.data)
     if args.command == "export":
         for path in export(args.data, args.out):
             print(path)
-        return 0
-    if args.command == "score":
-        print(json.dumps(score_predictions(args.gold, args.pred)))
         return 0
     from bot.infra.embedder import load_embedder  # heavy: only for the commands that embed
 

@@ -11,7 +11,6 @@ import pytest
 from bot.core.grading import FEATURES, GraderParams
 from bot.errors import InputError
 from bot.eval.asag import (
-    DEFAULT_DATA,
     adversarial_answers,
     best_threshold,
     export,
@@ -29,8 +28,8 @@ from bot.eval.asag import (
 )
 
 
-def test_mohler_loader_reads_every_answer() -> None:
-    items = load_mohler(DEFAULT_DATA)
+def test_mohler_loader_reads_every_answer(asag_data: Path) -> None:
+    items = load_mohler(asag_data)
     assert len(items) == 2273
     assert len({i.qid for i in items}) == 81
     assert all(0.0 <= i.gold <= 1.0 for i in items)
@@ -40,23 +39,23 @@ def test_mohler_loader_reads_every_answer() -> None:
     assert first.reference and first.answer
 
 
-def test_semeval_loader_reads_the_2way_sciEntsBank_splits() -> None:
-    questions = load_semeval("test-unseen-questions", data=DEFAULT_DATA)
+def test_semeval_loader_reads_the_2way_sciEntsBank_splits(asag_data: Path) -> None:
+    questions = load_semeval("test-unseen-questions", data=asag_data)
     assert len(questions) == 733
     assert sum(i.gold for i in questions) == 301
     assert len({i.qid for i in questions}) == 15
-    answers = load_semeval("test-unseen-answers", data=DEFAULT_DATA)
+    answers = load_semeval("test-unseen-answers", data=asag_data)
     assert (len(answers), sum(i.gold for i in answers)) == (540, 233)
     assert all(i.question and i.reference for i in answers)
 
 
-def test_loaders_report_missing_data(tmp_path: Path) -> None:
+def test_loaders_report_missing_data(tmp_path: Path, asag_data: Path) -> None:
     with pytest.raises(InputError, match="Mohler data not found"):
         load_mohler(tmp_path)
     with pytest.raises(InputError, match="SemEval data not found"):
         load_semeval("training", data=tmp_path)
     with pytest.raises(InputError, match="no SemEval files"):
-        load_semeval("test-unseen-nothing", data=DEFAULT_DATA)
+        load_semeval("test-unseen-nothing", data=asag_data)
 
 
 def test_metrics_on_known_values() -> None:
@@ -94,8 +93,8 @@ def test_fit_params_keeps_mohler_scale_apart_from_the_shipped_score() -> None:
     assert 0 < params.partial_at < params.correct_at < 1
 
 
-def test_mohler_folds_hold_out_whole_assignments() -> None:
-    items = load_mohler(DEFAULT_DATA)
+def test_mohler_folds_hold_out_whole_assignments(asag_data: Path) -> None:
+    items = load_mohler(asag_data)
     folds = mohler_folds(items)
     assert set(folds.tolist()) == set(range(6))
     by_assignment: dict[str, set[int]] = {}
@@ -104,8 +103,8 @@ def test_mohler_folds_hold_out_whole_assignments() -> None:
     assert all(len(f) == 1 for f in by_assignment.values())
 
 
-def test_export_and_score_round_trip(tmp_path: Path) -> None:
-    written = export(DEFAULT_DATA, tmp_path)
+def test_export_and_score_round_trip(tmp_path: Path, asag_data: Path) -> None:
+    written = export(asag_data, tmp_path)
     assert {p.name for p in written} >= {"test-unseen-questions.jsonl", "mohler.jsonl"}
     inputs = tmp_path / "test-unseen-questions.jsonl"
     gold = tmp_path / "test-unseen-questions.gold.jsonl"
