@@ -15,6 +15,7 @@ from bot.core.cards import GLOBAL_SCOPE
 from bot.core.decks import ParsedDeck, discover_deck_files, load_deck_file
 from bot.core.explainer import Explainer
 from bot.core.grading import Grader
+from bot.core.progress import Progress
 from bot.core.prompts import Prompts
 from bot.core.tutor import Tutor
 from bot.infra.embedder import Embedder, load_embedder
@@ -67,6 +68,11 @@ class Services:
         """The Tutor every front end talks to."""
         explainer = Explainer(self.llm, self.embedder, self.prompts)
         return Tutor(cards=self.index, progress=self.store, grader=self.grader, explainer=explainer)
+
+    @cached_property
+    def progress(self) -> Progress:
+        """Leaderboards, forgetting and quiz memory, over the progress store."""
+        return Progress(self.store)
 
     def ingest(
         self,

@@ -12,7 +12,6 @@ from bot.app import embeds
 from bot.app.client import app, guild_scope
 from bot.app.streaming import relay
 from bot.core.limits import MAX_QUESTION_CHARS
-from bot.core.tutor import scopes_for
 
 
 def sources_line(cited: list[str], titles: dict[str, str]) -> str:
@@ -51,7 +50,7 @@ class AskCog(commands.Cog):
         text = result.text
         embed = embeds.answer_text_embed(question, text, done=True)
         if result.cited:
-            cards = await asyncio.to_thread(bot.tutor.cards.cards, scopes_for(scope))
+            cards = await asyncio.to_thread(bot.tutor.visible_cards, scope)
             titles = {c.card_id: embeds.card_label(c) for c in cards}
             embed.set_footer(text=embeds.safe(sources_line(result.cited, titles), 2048))
         await interaction.edit_original_response(embed=embed)

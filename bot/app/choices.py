@@ -9,7 +9,6 @@ from discord import app_commands
 
 from bot.app.client import app, guild_scope
 from bot.core.text import clip
-from bot.core.tutor import scopes_for
 
 MAX_CHOICES = 25
 
@@ -35,7 +34,7 @@ async def topic_choices(
 ) -> list[app_commands.Choice[str]]:
     """Deck titles and card titles visible here that contain what was typed."""
     bot = app(interaction)
-    cards = await asyncio.to_thread(bot.tutor.cards.cards, scopes_for(guild_scope(interaction)))
+    cards = await asyncio.to_thread(bot.tutor.visible_cards, guild_scope(interaction))
     names = sorted({c.deck for c in cards}) + [c.title for c in cards if c.title]
     return _matching(names, current)
 

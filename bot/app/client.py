@@ -24,6 +24,7 @@ from discord.ext import commands
 
 from bot.app.errors import report
 from bot.core.cards import Card
+from bot.core.progress import Progress
 from bot.core.tutor import Tutor
 from bot.services import Services
 from bot.settings import Settings
@@ -97,6 +98,11 @@ class FlashtutorBot(commands.Bot):
     def tutor(self) -> Tutor:
         """The tutor every feature talks to."""
         return self.services.tutor
+
+    @property
+    def progress(self) -> Progress:
+        """Leaderboards, forgetting and quiz memory."""
+        return self.services.progress
 
     def now(self) -> datetime:
         """The current time (UTC-aware)."""
@@ -179,7 +185,7 @@ class FlashtutorBot(commands.Bot):
 
         def run() -> None:
             try:
-                self.tutor.explainer.prewarm(card)
+                self.tutor.prewarm(card)
             except Exception:  # a prewarm is an optimisation: never let it fail a quiz
                 log.debug("prewarm failed", exc_info=True)
 

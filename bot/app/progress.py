@@ -94,9 +94,7 @@ class ForgetButton(
     async def act(self, interaction: discord.Interaction) -> None:
         """Delete, then say how much was deleted."""
         await interaction.response.defer()
-        deleted = await asyncio.to_thread(
-            app(interaction).services.store.forget_user, str(self.owner_id)
-        )
+        deleted = await asyncio.to_thread(app(interaction).progress.forget, str(self.owner_id))
         text = f"Done: I deleted all {deleted} records of your progress. Nothing about you is left."
         await interaction.edit_original_response(
             embed=embeds.notice(text, colour=embeds.GREEN), view=None
@@ -133,9 +131,8 @@ class ProgressCog(commands.Cog):
     ) -> None:
         """This server's top learners by score."""
         bot = app(interaction)
-        rows = await asyncio.to_thread(
-            bot.services.store.leaderboard, str(interaction.guild_id), 10, bot.now(), days
-        )
+        guild, now = str(interaction.guild_id), bot.now()
+        rows = await asyncio.to_thread(lambda: bot.progress.leaderboard(guild, now=now, days=days))
         lines = [
             f"**{i}.** <@{row.user_id}>: {row.score:.1f} points, {row.correct}/{row.reviews} correct"
             for i, row in enumerate(rows, 1)

@@ -18,7 +18,7 @@ def register(commands: Any) -> None:
     """Add the `eval` command and its sub-commands to the CLI."""
     p = commands.add_parser(
         "eval",
-        help="measure quality: grading, search, explanations",
+        help="measure quality: grading, search, explanations, dialogue",
         description="Quality evaluations against labelled data; the figures of docs/QUALITY.md.",
     )
     kinds = p.add_subparsers(dest="evaluation", required=True, metavar="EVALUATION")
@@ -60,6 +60,17 @@ def register(commands: Any) -> None:
     explain.add_argument("--json", metavar="FILE", type=Path, help="write the full report here")
     explain.set_defaults(handler=eval_explain)
 
+    dialogue = kinds.add_parser(
+        "dialogue",
+        help="the tutor's dialogue: hint leaks, right replies credited, wrong ones not",
+        description="The dialogue figures through the scriptable tutor, over the seed deck "
+        "(python -m bot.eval.dialogue).",
+    )
+    dialogue.add_argument("--right", metavar="FILE", type=Path, help="cases of right replies")
+    dialogue.add_argument("--wrong", metavar="FILE", type=Path, help="cases of wrong replies")
+    dialogue.add_argument("--details", action="store_true", help="every case and hint, too")
+    dialogue.set_defaults(handler=eval_dialogue)
+
 
 def eval_grading(args: argparse.Namespace) -> int:
     """Run the grading evaluation (`bot.eval.asag evaluate`)."""
@@ -86,6 +97,14 @@ def eval_explain(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "records"}, indent=2))
     return 0
+
+
+def eval_dialogue(args: argparse.Namespace) -> int:
+    """Run the dialogue evaluation (`bot.eval.dialogue`)."""
+    from bot.eval import dialogue
+
+    argv = [*_option("--right", args.right), *_option("--wrong", args.wrong)]
+    return dialogue.main([*argv, *(["--details"] if args.details else [])])
 
 
 def _option(flag: str, value: Path | None) -> list[str]:

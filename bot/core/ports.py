@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.cards import Card
-from bot.core.records import ReviewResult, UserStats
+from bot.core.records import LeaderRow, QuizSession, ReviewResult, UserStats
 
 Vectors = npt.NDArray[np.float32]
 """Rows of L2-normalised float32 embeddings."""
@@ -105,6 +105,48 @@ class ProgressLog(Protocol):
         self, user_id: str, now: datetime, tz: tzinfo = ..., among: Collection[str] | None = None
     ) -> UserStats:
         """A user's accuracy, streak and history."""
+        ...
+
+
+class ProgressRecords(Protocol):
+    """A person's records beyond single reviews (see bot.infra.store.ProgressStore):
+    a server's standings, forgetting a person, and what quiz buttons remember."""
+
+    def leaderboard(
+        self, guild_id: str, limit: int = 10, now: datetime | None = None, days: int = 30
+    ) -> list[LeaderRow]:
+        """Top people by summed grade score in one server (the last `days` days before `now`)."""
+        ...
+
+    def forget_user(self, user_id: str) -> int:
+        """Delete every row about this person; how many were deleted."""
+        ...
+
+    def open_quiz(
+        self,
+        *,
+        user_id: str,
+        guild_id: str | None,
+        topic: str | None,
+        deck: str | None,
+        public: bool,
+        now: datetime,
+    ) -> int:
+        """Remember a quiz's options; the session id its buttons carry."""
+        ...
+
+    def quiz_session(self, session_id: int) -> QuizSession | None:
+        """A quiz's options, or None when unknown (or forgotten)."""
+        ...
+
+    def save_answer(
+        self, *, user_id: str, card_id: str, answer: str, hints_used: int, now: datetime
+    ) -> None:
+        """Keep a person's latest answer to a card."""
+        ...
+
+    def last_answer(self, user_id: str, card_id: str) -> tuple[str, int] | None:
+        """(answer, hints used) of a person's latest answer to a card, or None."""
         ...
 
 

@@ -65,6 +65,14 @@ class DeckRow:
 
 
 @dataclass(frozen=True)
+class SavedAnswer:
+    """A person's latest answer to a card, kept for an explanation asked for later."""
+
+    answer: str
+    hints_used: int
+
+
+@dataclass(frozen=True)
 class QuizSession:
     """The options a quiz was started with (its buttons carry only the id)."""
 

@@ -291,6 +291,10 @@ class Tutor:
         """Stream an explanation of what the answer missed; ends with an ExplainResult."""
         return self.explainer.explain(card, answer, grade)
 
+    def prewarm(self, card: Card) -> None:
+        """Let the LLM read the card while the person types (best effort; blocks: a thread)."""
+        self.explainer.prewarm(card)
+
     def ask(self, question: str, guild_id: str | None = None) -> AsyncIterator[Chunk]:
         """Stream an answer grounded in the most relevant cards; ends with an ExplainResult."""
         question = question.strip()
@@ -309,6 +313,10 @@ class Tutor:
         """A person's accuracy, streak, cards due and 30-day history, over visible cards."""
         visible = [c.card_id for c in self.cards.cards(scopes_for(guild_id))]
         return self.progress.stats(user_id, now, tz, among=visible)
+
+    def visible_cards(self, guild_id: str | None = None) -> list[Card]:
+        """Every card visible from this place (the shipped decks and a server's own)."""
+        return self.cards.cards(scopes_for(guild_id))
 
     def topics(self, guild_id: str | None = None) -> list[tuple[str, str, int]]:
         """(scope, deck, card count) for every deck visible here."""

@@ -29,7 +29,7 @@ def test_every_evaluation_is_a_sub_command(capsys: pytest.CaptureFixture[str]) -
         main(["eval", "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert all(kind in out for kind in ("grading", "search", "explain"))
+    assert all(kind in out for kind in ("grading", "search", "explain", "dialogue"))
 
 
 def test_grading_without_data_says_where_to_point_it(capsys: pytest.CaptureFixture[str]) -> None:
