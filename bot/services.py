@@ -18,6 +18,7 @@ from bot.core.grading import Grader
 from bot.core.progress import Progress
 from bot.core.prompts import Prompts
 from bot.core.tutor import Tutor
+from bot.infra.conversations import ConversationStore
 from bot.infra.embedder import Embedder, load_embedder
 from bot.infra.index import CardIndex, SyncReport
 from bot.infra.llm import LLMService, build_llm
@@ -52,6 +53,11 @@ class Services:
     def store(self) -> ProgressStore:
         """The SQLite progress store."""
         return ProgressStore(self.settings.db_path)
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        """Chat conversations in progress (beside the progress store, on its connection)."""
+        return ConversationStore(self.store)
 
     @cached_property
     def grader(self) -> Grader:

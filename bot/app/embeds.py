@@ -77,8 +77,14 @@ def question_embed(
     return embed
 
 
-def graded_embed(card: Card, grade: Grade, *, hints_used: int = 0) -> discord.Embed:
-    """The graded result: score bar, verdict, what was covered and missed, the reference."""
+def graded_embed(
+    card: Card, grade: Grade, *, hints_used: int = 0, to_work_through: int = 0
+) -> discord.Embed:
+    """The graded result: score bar, verdict, what was covered and missed, the reference.
+
+    With points `to_work_through` (a dialogue follows), what was missed and the reference
+    stay hidden: the dialogue leads the learner to them.
+    """
     title, colour = VERDICTS.get(grade.verdict, (grade.verdict.title(), GREY))
     embed = discord.Embed(
         title=title,
@@ -87,11 +93,15 @@ def graded_embed(card: Card, grade: Grade, *, hints_used: int = 0) -> discord.Em
     )
     if grade.covered:
         embed.add_field(name="You covered", value=_bullets(grade.covered, "✅"), inline=False)
-    if grade.missed:
+    if to_work_through:
+        left = f"{to_work_through} point{'s' if to_work_through > 1 else ''}, one at a time"
+        embed.add_field(name="Still to work through", value=left, inline=False)
+    elif grade.missed:
         embed.add_field(name="You missed", value=_bullets(grade.missed, "❌"), inline=False)
     if grade.reasons:
         embed.add_field(name="Notes", value=_bullets(grade.reasons, "•", 600), inline=False)
-    embed.add_field(name="Reference answer", value=safe(card.answer, FIELD_MAX), inline=False)
+    if not to_work_through:
+        embed.add_field(name="Reference answer", value=safe(card.answer, FIELD_MAX), inline=False)
     footer = f"{card.deck} · hints used: {hints_used}" if hints_used else card.deck
     embed.set_footer(text=safe(footer, FOOTER_MAX))
     return embed

@@ -9,10 +9,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bot.cli.common import LOCAL_USER, now, services
+from bot.core.cards import Card
+from bot.core.chat.conversation import Phase
+from bot.core.chat.reading import Command, parse_command
+from bot.core.dialogue import Answered
 from bot.core.explainer import Chunk, ExplainResult
 from bot.core.grading import Grade
+from bot.core.tutor import Tutor
 from bot.errors import InputError
 from bot.services import Services
+
+MARKS = {"hint": "Hint: "}
+LEAVE = (Command.SKIP, Command.STOP, Command.NEXT)
+"""Words that end a dialogue (it is recorded as it stood)."""
 
 
 def register(commands: Any) -> None:
@@ -83,11 +92,15 @@ def _bar(score: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def show_grade(grade: Grade, reference: str) -> None:
-    """The graded result as a person reads it."""
+def show_grade(grade: Grade, reference: str | None) -> None:
+    """The graded result as a person reads it (missed points and reference hidden when None:
+    a dialogue on them follows)."""
     print(f"\n{_bar(grade.score)} {round(grade.score * 100)}%  {grade.verdict.upper()}")
     for point in grade.covered:
         print(f"  ✓ {point}")
+    if reference is None:
+        print(f"  … {len(grade.missed)} point(s) to work through, one at a time\n")
+        return
     for point in grade.missed:
         print(f"  ✗ {point}")
     for reason in grade.reasons:
@@ -113,7 +126,7 @@ def quiz(args: argparse.Namespace) -> int:
 
 def _quiz_loop(svc: Services, topic: str | None, deck: str | None) -> int:
     tutor = svc.tutor
-    if not tutor.cards.cards():
+    if not tutor.topics():
         print("The index is empty: ingesting knowledge/ first…")
         svc.ingest()
     print("Answer in your own words. Type :hint for a hint, :skip to skip, :quit to stop.\n")
@@ -126,39 +139,88 @@ def _quiz_loop(svc: Services, topic: str | None, deck: str | None) -> int:
         card = pick.card
         asked.add(card.card_id)
         print(f"[{card.deck}] {card.title}  ({pick.reason})\nQ: {card.question}")
-        hints = 0
-        while True:
-            answer = _read("> ")
-            if answer is None or answer.strip() == ":quit":
-                print("Bye.")
-                return 0
-            if answer.strip() == ":hint":
-                hint = tutor.hint(card, hints)
-                if hint is None:
-                    print("No more hints for this card.")
-                else:
-                    hints += 1
-                    print(f"Hint: {hint}")
-                continue
-            if not answer.strip():
-                print("Type your answer (or :hint, :skip, :quit).")
-                continue
-            if answer.strip() == ":skip":
-                tutor.skip(LOCAL_USER, card, now=now(), place="terminal")
-                print(f"Skipped. The answer was:\n{card.answer.strip()}\n")
-                break
+        if not _one_card(tutor, card):
+            print("Bye.")
+            return 0
+
+
+def _one_card(tutor: Tutor, card: Card) -> bool:
+    """Ask one card until it is answered or skipped; False when the person quits."""
+    hints = 0
+    while True:
+        answer = _read("> ")
+        if answer is None or answer.strip() == ":quit":
+            return False
+        if answer.strip() == ":hint":
+            hint = tutor.hint(card, hints)
+            if hint is None:
+                print("No more hints for this card.")
+            else:
+                hints += 1
+                print(f"Hint: {hint}")
+            continue
+        if not answer.strip():
+            print("Type your answer (or :hint, :skip, :quit).")
+            continue
+        if answer.strip() == ":skip":
+            tutor.skip(LOCAL_USER, card, now=now(), place="terminal")
+            print(f"Skipped. The answer was:\n{card.answer.strip()}\n")
+            return True
+        try:
+            result = tutor.answer(
+                LOCAL_USER, card, answer, now=now(), place="terminal", hints_used=hints
+            )
+        except InputError as exc:
+            print(exc)
+            continue
+        if result.dialogue is None:
+            show_grade(result.grade, card.answer)
+            return _offer_explanation(tutor, card, answer, result.grade)
+        show_grade(result.grade, None)
+        return _work_through(tutor, card, result)
+
+
+def _work_through(tutor: Tutor, card: Card, result: Answered) -> bool:
+    """The dialogue on what the answer missed, reply by reply; False when the person quits."""
+    quit_ = False
+    while True:
+        for turn in result.turns:
+            if turn.step != "done":
+                print(f"{MARKS.get(turn.step, '')}{turn.text}")
+        dialogue = result.dialogue
+        if dialogue is None:
+            break
+        reply = _read("> ")
+        command = parse_command(reply or "", Phase.DIALOGUE)
+        if reply is None or reply.strip() in (":quit", ":skip") or command in LEAVE:
+            quit_ = reply is None or reply.strip() == ":quit" or command is Command.STOP
+            result = tutor.end(dialogue, card, now=now())
+        elif not reply.strip():
+            print("Type your reply (or: just tell me, skip, stop).")
+            result = Answered(card.card_id, result.grade, (), dialogue=dialogue)
+        elif command in (Command.TELL, Command.EXPLAIN):
+            result = tutor.tell(dialogue, card, now=now())
+        elif command is Command.HINT or reply.strip() == ":hint":
+            result = tutor.more(dialogue, card, now=now())
+        else:
             try:
-                grade = tutor.grade(card, answer, hints)
+                result = tutor.reply(dialogue, card, reply, now=now())
             except InputError as exc:
                 print(exc)
-                continue
-            tutor.review(LOCAL_USER, card, grade, now=now(), place="terminal", hints_used=hints)
-            show_grade(grade, card.answer)
-            if grade.verdict != "correct":
-                choice = _read("Explain? [y/N] ")
-                if choice is None:
-                    return 0
-                if choice.strip().lower().startswith("y"):
-                    asyncio.run(stream_to_terminal(tutor.explain(card, answer, grade)))
-                    print()
-            break
+                result = Answered(card.card_id, result.grade, (), dialogue=dialogue)
+    assert result.final is not None
+    print(result.turns[-1].text)
+    show_grade(result.final, card.answer)
+    return not quit_
+
+
+def _offer_explanation(tutor: Tutor, card: Card, answer: str, grade: Grade) -> bool:
+    if grade.verdict == "correct":
+        return True
+    choice = _read("Explain? [y/N] ")
+    if choice is None:
+        return False
+    if choice.strip().lower().startswith("y"):
+        asyncio.run(stream_to_terminal(tutor.explain(card, answer, grade)))
+        print()
+    return True

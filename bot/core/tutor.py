@@ -158,7 +158,9 @@ class Tutor:
             )
         if opened is not None:
             opened, turns = engine.opening(opened, card, now)
-            return Answered(card.card_id, grade, tuple(turns), dialogue=opened)
+            return Answered(
+                card.card_id, grade, tuple(turns), dialogue=opened, help_used=hints_used
+            )
         review = self.review(
             user_id, card, grade, now=now, guild_id=guild_id, place=place, hints_used=hints_used
         )
@@ -166,7 +168,9 @@ class Tutor:
         said = TutorTurn(
             f"{label} ({round(grade.score * 100)}%).", "done", card.card_id, verdict=grade.verdict
         )
-        return Answered(card.card_id, grade, (said,), review=review, final=grade)
+        return Answered(
+            card.card_id, grade, (said,), review=review, final=grade, help_used=hints_used
+        )
 
     def reply(self, dialogue: Dialogue, card: Card, text: str, *, now: datetime) -> Answered:
         """A reply in a dialogue, graded against the point being worked on only."""
@@ -190,6 +194,10 @@ class Tutor:
         dialogue, turns = engine.say_next(dialogue, card, now)
         return self._went_on(dialogue, card, turns, now=now)
 
+    def where(self, dialogue: Dialogue, card: Card) -> TutorTurn | None:
+        """The hint or prompt the dialogue waits on, said again ("back to …", after a restart)."""
+        return engine.current_turn(dialogue, card)
+
     def end(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
         """Leave the dialogue ("skip", "stop", idle): record what was reached."""
         return self._close(dialogue.left(now), card, [], now=now, stopped=True)
@@ -198,7 +206,10 @@ class Tutor:
         self, dialogue: Dialogue, card: Card, turns: list[TutorTurn], *, now: datetime
     ) -> Answered:
         if not dialogue.finished:
-            return Answered(card.card_id, dialogue.grade, tuple(turns), dialogue=dialogue)
+            help_used = dialogue.hints_before + dialogue.help_used
+            return Answered(
+                card.card_id, dialogue.grade, tuple(turns), dialogue=dialogue, help_used=help_used
+            )
         return self._close(dialogue, card, turns, now=now, stopped=False)
 
     def _close(

@@ -161,7 +161,9 @@ def test_errors_are_one_line_without_traceback(capsys: pytest.CaptureFixture[str
 
 def test_terminal_quiz_records_progress(data_dir: Path, tmp_path: Path) -> None:
     env = {**os.environ, "FLASHTUTOR_DATA_DIR": str(data_dir), "FLASHTUTOR_LLM_MODEL": "none"}
-    answers = ":hint\n\nTokens are pieces of text.\n\n:skip\n:quit\n"
+    # The partial answer opens a dialogue on what it missed: an empty line is not graded,
+    # "just tell me" states a point, :skip leaves (recording the card); the next is skipped.
+    answers = ":hint\n\nTokens are pieces of text.\n\njust tell me\n:skip\n:skip\n:quit\n"
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "quiz", "--topic", "tokenization"],
         input=answers,
@@ -175,6 +177,8 @@ def test_terminal_quiz_records_progress(data_dir: Path, tmp_path: Path) -> None:
     assert "Q: " in proc.stdout and "Hint: " in proc.stdout
     assert "Reference answer:" in proc.stdout and "Skipped." in proc.stdout
     assert "Type your answer" in proc.stdout  # an empty line is not graded
+    assert "to work through" in proc.stdout and "Type your reply" in proc.stdout
+    assert "The card says" in proc.stdout and "Stopped here" in proc.stdout
     assert "Traceback" not in proc.stderr
     from bot.infra.store import ProgressStore
 

@@ -15,7 +15,6 @@ from discord.ext import commands
 from bot.app.chat._cog import ChatCog
 from bot.app.chat._flow import Tutoring
 from bot.app.client import FlashtutorBot
-from bot.infra.conversations import ConversationStore
 
 __all__ = ["ChatCog", "Tutoring", "setup"]
 
@@ -24,5 +23,5 @@ async def setup(bot: commands.Bot) -> None:
     """Open the conversation store and register /tutor and the listener (`load_extension`)."""
     if not isinstance(bot, FlashtutorBot):
         raise TypeError("the chat feature needs the FlashtutorBot")
-    store = ConversationStore(await asyncio.to_thread(lambda: bot.services.store))
+    store = await asyncio.to_thread(lambda: bot.services.conversations)
     await bot.add_cog(ChatCog(bot, Tutoring(bot, store)))

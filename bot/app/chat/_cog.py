@@ -23,8 +23,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app.chat._flow import PLACE_DM, Tutoring, fit, thread_place
+from bot.app.chat._flow import PLACE_DM, Tutoring, thread_place
 from bot.app.chat._limits import FloodLimiter
+from bot.app.chat._say import fit
 from bot.app.choices import topic_choices
 from bot.app.client import FlashtutorBot, guild_scope
 from bot.app.errors import GENERIC, friendly

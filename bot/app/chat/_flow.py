@@ -2,23 +2,22 @@
 
 `Tutoring` holds the conversation store and one lock per channel, so two messages of one
 conversation are handled in order and the idle sweep never closes a conversation that is
-answering. Every Tutor and store call runs in a worker thread; the tutor's LLM text
-streams by editing one reply (`bot.app.streaming.relay`), then shows the checked text.
+answering. An answer, and the dialogue on what it missed, are `_dialogue`'s; posting is
+`_say`'s. Every Tutor and store call runs in a worker thread; the tutor's LLM text streams
+by editing one reply (`bot.app.streaming.relay`), then shows the checked text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import discord
 
-from bot.app import embeds
+from bot.app.chat._dialogue import Dialogues
+from bot.app.chat._say import farewell, find_channel, post_to, question_text, say, stream
 from bot.app.client import FlashtutorBot
-from bot.app.streaming import relay
 from bot.core.cards import Card
 from bot.core.chat.conversation import IDLE_AFTER, Conversation, Phase
 from bot.core.chat.reading import (
@@ -29,41 +28,23 @@ from bot.core.chat.reading import (
     parse_command,
     read_message,
 )
-from bot.core.explainer import Chunk, ExplainResult
-from bot.core.grading import Grade
+from bot.core.explainer import ExplainResult
 from bot.core.hints import max_score_for
 from bot.core.limits import MAX_QUESTION_CHARS
-from bot.core.text import clip, neutralize_mentions
+from bot.core.text import clip
+from bot.core.tutor import Tutor
 from bot.errors import CardNotFound
 from bot.infra.conversations import ConversationStore
 
 log = logging.getLogger(__name__)
 
 Channel = discord.abc.Messageable
-MESSAGE_MAX = 2000
 PLACE_DM = "dm"
-COMMANDS_LINE = "say **hint**, **skip** or **stop** any time"
-OFFER = "Say **explain** for an explanation, **why?** to ask about it, or **next** to move on."
 
 
 def thread_place(parent_id: int) -> str:
     """The place of a conversation held in a private thread of channel `parent_id`."""
     return f"channel:{parent_id}"
-
-
-def fit(text: str) -> str:
-    """Text fit for a message: mentions defused, within Discord's 2000 characters."""
-    return clip(neutralize_mentions(text.strip()), MESSAGE_MAX) or "…"
-
-
-def question_text(card: Card, reason: str = "") -> str:
-    """How the tutor asks a card in a conversation."""
-    why = {"due": "due for review", "new": "new card", "practice": "practice"}.get(reason, "")
-    foot = f"{why} · " if why else ""
-    return (
-        f"**{card.title or 'Question'}**\n{card.question.strip()}\n"
-        f"-# {foot}type your answer, or {COMMANDS_LINE}"
-    )
 
 
 class Tutoring:
@@ -73,10 +54,11 @@ class Tutoring:
         self.bot = bot
         self.store = store
         self._locks: dict[int, asyncio.Lock] = {}
+        self.dialogues = Dialogues(self)
 
     @property
-    def tutor(self) -> Any:
-        """The tutor (typed loosely: the chat calls only its public methods)."""
+    def tutor(self) -> Tutor:
+        """The tutor every conversation talks to."""
         return self.bot.tutor
 
     def lock(self, channel_id: int) -> asyncio.Lock:
@@ -93,9 +75,7 @@ class Tutoring:
         self, channel: Channel, text: str = "", *, embed: discord.Embed | None = None
     ) -> discord.Message:
         """Post in the conversation (never pings: text defused, and the client allows none)."""
-        if embed is None:
-            return await channel.send(content=fit(text))
-        return await channel.send(content=fit(text) if text else None, embed=embed)
+        return await say(channel, text, embed=embed)
 
     async def save(self, conv: Conversation) -> None:
         """Persist the conversation."""
@@ -127,8 +107,12 @@ class Tutoring:
         """Open a conversation (closing the person's old one in this place); ask the first card."""
         now = self.bot.now()
         old = await asyncio.to_thread(self.store.get, str(user_id), place)
+        if old is not None:
+            await self._settle(old)  # a dialogue left open is recorded as it stood
         if old is not None and old.channel_id != str(channel_id):
-            await self._post_to(old.channel_id, "This conversation is closed: a new one started.")
+            await post_to(
+                self.bot, old.channel_id, "This conversation is closed: a new one started."
+            )
         conv = Conversation(
             user_id=str(user_id),
             place=place,
@@ -188,15 +172,18 @@ class Tutoring:
                 await self.close(conv)
             return
         signals = None
-        if conv.phase is Phase.ASKING and parse_command(text, conv.phase) is None:
+        expecting = conv.phase in (Phase.ASKING, Phase.DIALOGUE)
+        if expecting and parse_command(text, conv.phase) is None:
             signals = await asyncio.to_thread(self.tutor.signals, text, card, conv.guild_id)
         reading = read_message(text, conv.phase, signals)
         log.debug("chat message read as %s %s", reading.kind, reading.reasons)
         if reading.kind is Kind.EMPTY:
             return
         conv = conv.said("person", text).touched(self.bot.now())
-        if reading.kind is Kind.ANSWER:
-            conv = await self.grade(channel, conv, card, text)
+        if reading.kind is Kind.ANSWER and conv.phase is Phase.DIALOGUE:
+            conv = await self.dialogues.reply(channel, conv, card, text)
+        elif reading.kind is Kind.ANSWER:
+            conv = await self.dialogues.answer(channel, conv, card, text)
         elif reading.kind is Kind.QUESTION:
             conv = await self.question(
                 channel, conv, card, text, about_pending=reading.about_pending
@@ -213,8 +200,10 @@ class Tutoring:
         self, channel: Channel, conv: Conversation, card: Card, command: Command
     ) -> Conversation | None:
         """Carry out a command word; None when the conversation ended."""
+        if conv.phase is Phase.DIALOGUE and conv.dialogue is not None:
+            return await self.in_dialogue(channel, conv, card, command)
         if command is Command.STOP:
-            await self.close(conv, self.farewell(conv))
+            await self.close(conv, farewell(conv))
             return None
         if command is Command.STATS:
             await self.say(channel, await self.stats_text(conv))
@@ -223,7 +212,9 @@ class Tutoring:
             return conv
         if command is Command.HINT:
             return await self.hint(channel, conv, card)
-        if command in (Command.SKIP, Command.NEXT):
+        if command in (Command.SKIP, Command.NEXT) or (
+            command is Command.TELL and conv.phase is Phase.ASKING
+        ):
             if conv.phase is Phase.ASKING:
                 await asyncio.to_thread(
                     self.tutor.skip,
@@ -236,10 +227,7 @@ class Tutoring:
                 answer = clip(card.answer.strip(), 1500)
                 await self.say(channel, f"Skipped. The answer was:\n{answer}")
                 conv = conv.revealed(self.bot.now())
-            following = await self.ask_next(channel, conv)
-            if following is None:
-                await self.close(conv)
-            return following
+            return await self.move_on(channel, conv)
         if command is Command.WHY and conv.subject is not None:  # about the last question
             asked = context_question("why?", None, conv.subject)
             return await self.answer(channel, conv, asked, after=conv.phase)
@@ -248,38 +236,40 @@ class Tutoring:
             return conv
         grade = conv.grade()
         if command is Command.EXPLAIN and grade is not None and conv.last_answer is not None:
-            result = await self.stream(
-                channel, "", self.tutor.explain(card, conv.last_answer, grade)
-            )
+            result = await stream(channel, "", self.tutor.explain(card, conv.last_answer, grade))
             await self.say(channel, "Say **next** when you're ready, or ask me anything.")
             return conv.said("tutor", result.text)
         # "why?" (or "explain" after a skip): a grounded answer about the card in question.
         return await self.answer(channel, conv, context_question("why?", card), after=Phase.GRADED)
 
-    async def grade(
-        self, channel: Channel, conv: Conversation, card: Card, answer: str
-    ) -> Conversation:
-        """Grade the answer with the same grader as /quiz and record it for spaced repetition."""
-        hints = conv.hints_used
-        now = self.bot.now()
+    async def in_dialogue(
+        self, channel: Channel, conv: Conversation, card: Card, command: Command
+    ) -> Conversation | None:
+        """A command word while working through an answer's missed points."""
+        dialogues = self.dialogues
+        if command in (Command.TELL, Command.EXPLAIN):
+            return await dialogues.tell(channel, conv, card)
+        if command is Command.HINT:
+            return await dialogues.more(channel, conv, card)
+        if command in (Command.SKIP, Command.NEXT, Command.STOP):
+            conv = await dialogues.leave(channel, conv, card)
+            if command is not Command.STOP:
+                return await self.move_on(channel, conv)
+            await self.close(conv, farewell(conv))
+            return None
+        if command is Command.STATS:
+            await self.say(channel, await self.stats_text(conv))
+        else:  # "why?" now would only give the point away
+            await self.say(channel, "Have a go first: reply, or say **just tell me**.")
+        await dialogues.back_to(channel, conv, card)
+        return conv
 
-        def grade_and_record() -> Grade:
-            grade: Grade = self.tutor.grade(card, answer, hints)
-            self.tutor.review(
-                conv.user_id,
-                card,
-                grade,
-                now=now,
-                guild_id=conv.guild_id,
-                place="discord",
-                hints_used=hints,
-            )
-            return grade
-
-        grade = await asyncio.to_thread(grade_and_record)
-        await channel.send(content=OFFER, embed=embeds.graded_embed(card, grade, hints_used=hints))
-        summary = f"{grade.verdict} {round(grade.score * 100)}%; missed: " + "; ".join(grade.missed)
-        return conv.graded(answer, grade, now).said("tutor", summary)
+    async def move_on(self, channel: Channel, conv: Conversation) -> Conversation | None:
+        """Ask the next card; close the conversation when there is none."""
+        following = await self.ask_next(channel, conv)
+        if following is None:
+            await self.close(conv)
+        return following
 
     async def hint(self, channel: Channel, conv: Conversation, card: Card) -> Conversation:
         """Reveal the next key point of the pending card (the score on offer drops)."""
@@ -299,7 +289,7 @@ class Tutoring:
         self, channel: Channel, conv: Conversation, card: Card, text: str, *, about_pending: bool
     ) -> Conversation:
         """Answer a question from the cards, then return to the quiz."""
-        if conv.phase is Phase.ASKING:
+        if conv.phase in (Phase.ASKING, Phase.DIALOGUE):
             # A question about the card being asked ("what is X?" when X is the card, or "what
             # does that mean?" with nothing else under discussion) would give the answer away.
             if about_pending or (is_anaphoric(text) and conv.subject is None):
@@ -328,7 +318,11 @@ class Tutoring:
             log.exception("could not answer a chat question")
             said = "I couldn't look that up just now, sorry (the details are in the bot's log)."
             await self.say(channel, said)
-        if after is Phase.ASKING and conv.card_id is not None:
+        if after is Phase.DIALOGUE and conv.dialogue is not None:
+            card = await self._card(conv)
+            if card is not None:
+                await self.dialogues.back_to(channel, conv, card)
+        elif after is Phase.ASKING and conv.card_id is not None:
             card = await self._card(conv)
             if card is not None:
                 await self.say(channel, f"Back to the question: **{card.question.strip()}**")
@@ -342,20 +336,7 @@ class Tutoring:
         """A grounded answer to `question`, streamed into one reply."""
         question = clip(question.strip(), MAX_QUESTION_CHARS)
         chunks = await asyncio.to_thread(self.tutor.ask, question, guild_id)
-        return await self.stream(channel, "", chunks)
-
-    async def stream(
-        self, channel: Channel, header: str, chunks: AsyncIterator[Chunk]
-    ) -> ExplainResult:
-        """Show LLM text growing in one message (edits paced by `relay`), then the checked text."""
-        message = await self.say(channel, header + "…")
-
-        async def show(text: str) -> None:
-            await message.edit(content=fit(header + text + " ▍"))
-
-        result = await relay(chunks, show)
-        await message.edit(content=fit(header + result.text))
-        return result
+        return await stream(channel, "", chunks)
 
     async def stats_text(self, conv: Conversation) -> str:
         """This conversation's count and the person's overall progress."""
@@ -370,18 +351,14 @@ class Tutoring:
 
     # --- closing ---------------------------------------------------------------------------
 
-    @staticmethod
-    def farewell(conv: Conversation) -> str:
-        """What the tutor says when the person stops."""
-        return (
-            f"Good work! This time: {conv.answered} answered, {conv.correct} correct. "
-            "Your progress is saved; start again any time with /tutor."
-        )
-
     async def close(self, conv: Conversation, text: str = "") -> None:
-        """End a conversation: say goodbye (when given), forget its state, archive its thread."""
+        """End a conversation: say goodbye (when given), forget its state, archive its thread.
+
+        A dialogue still open (idle, or a new conversation started) is recorded as it stood.
+        """
+        await self._settle(conv)
         await asyncio.to_thread(self.store.close_conversation, conv.user_id, conv.place)
-        channel = await self._channel(conv.channel_id)
+        channel = await find_channel(self.bot, conv.channel_id)
         if channel is None:
             return
         try:
@@ -392,24 +369,12 @@ class Tutoring:
         except discord.HTTPException as exc:  # gone, or no longer allowed: state is closed anyway
             log.info("could not close conversation channel %s: %s", conv.channel_id, exc)
 
-    async def _channel(self, channel_id: str) -> Channel | None:
-        found = self.bot.get_channel(int(channel_id))
-        if isinstance(found, discord.abc.Messageable):
-            return found
-        try:
-            fetched = await self.bot.fetch_channel(int(channel_id))
-        except discord.HTTPException:
-            return None
-        return fetched if isinstance(fetched, discord.abc.Messageable) else None
-
-    async def _post_to(self, channel_id: str, text: str) -> None:
-        channel = await self._channel(channel_id)
-        if channel is None:
+    async def _settle(self, conv: Conversation) -> None:
+        if conv.phase is not Phase.DIALOGUE or conv.dialogue is None:
             return
-        try:
-            await self.say(channel, text)
-        except discord.HTTPException as exc:
-            log.info("could not post to %s: %s", channel_id, exc)
+        card = await self._card(conv)
+        if card is not None:
+            await self.dialogues.leave(None, conv, card)
 
     async def sweep(self, now: datetime) -> int:
         """Close, politely, every conversation idle for `IDLE_AFTER` at `now`; return how many."""

@@ -86,21 +86,32 @@ def say_next(dialogue: Dialogue, card: Card, now: datetime) -> tuple[Dialogue, l
     point = dialogue.current
     if point is None:
         return dialogue, []
+    if dialogue.step >= 2:
+        return tell(dialogue, card, now)
+    others = [p for i, p in enumerate(dialogue.points) if i != point]
+    _, key = templates.prompt(dialogue.points[point], card, others)
+    ahead = _said(dialogue, now, step=dialogue.step + 1, key=key if dialogue.step == 1 else None)
+    turn = current_turn(ahead, card)
+    assert turn is not None
+    return ahead, [turn]
+
+
+def current_turn(dialogue: Dialogue, card: Card) -> TutorTurn | None:
+    """What the tutor last asked on the current point, said again (nothing changes)."""
+    point = dialogue.current
+    if point is None or dialogue.step == 0:
+        return None
     text = dialogue.points[point]
-    if dialogue.step == 0:
+    if dialogue.step == 1:
         quote = None
         if point in dialogue.contradicted:
             quote = templates.quote_of(dialogue.answer, text) or None
         more = bool(dialogue.position) or len(dialogue.queue) < len(dialogue.points)
         said = templates.hint(text, card, quote=quote, more=more)
-        turn = TutorTurn(said, "hint", card.card_id, point=point)
-        return _said(dialogue, now, step=1), [turn]
-    if dialogue.step == 1:
-        others = [p for i, p in enumerate(dialogue.points) if i != point]
-        said, key = templates.prompt(text, card, others)
-        turn = TutorTurn(said, "prompt", card.card_id, point=point)
-        return _said(dialogue, now, step=2, key=key), [turn]
-    return tell(dialogue, card, now)
+        return TutorTurn(said, "hint", card.card_id, point=point)
+    others = [p for i, p in enumerate(dialogue.points) if i != point]
+    said, _ = templates.prompt(text, card, others)
+    return TutorTurn(said, "prompt", card.card_id, point=point)
 
 
 def _said(dialogue: Dialogue, now: datetime, *, step: int, key: str | None = None) -> Dialogue:
@@ -145,13 +156,14 @@ def reply(
 def final_grade(dialogue: Dialogue, score_on_offer: float) -> Grade:
     """The result recorded when the dialogue ends: what the learner said, capped by the help used.
 
-    The score is the larger of the answer's own score and the share of points the learner said
-    (in the answer or in a reply), never above what the help left on offer; the verdict is
-    correct only when the learner said every point with at least `CORRECT_AT` on offer.
+    The share of points the learner said (in the answer or in a reply) counts up to what the
+    help left on offer; the answer's own score is the floor, so working through a dialogue
+    never costs more than skipping it would. The verdict is correct only when the learner
+    said every point with at least `CORRECT_AT` on offer.
     """
     mine = dialogue.covered_by_learner()
     share = len(mine) / max(1, len(dialogue.points))
-    score = min(score_on_offer, max(dialogue.grade.score, share))
+    score = max(dialogue.grade.score, min(score_on_offer, share))
     if len(mine) == len(dialogue.points) and score >= CORRECT_AT:
         verdict = "correct"
     elif mine or dialogue.grade.verdict == "partial":
@@ -160,7 +172,8 @@ def final_grade(dialogue: Dialogue, score_on_offer: float) -> Grade:
         verdict = "incorrect"
     told = sum(1 for _, how in dialogue.outcomes if how == "told")
     reasons = [
-        f"worked through {len(dialogue.queue)} point(s): {dialogue.help_used} hint(s) and prompt(s)"
+        f"worked through {len(dialogue.queue)} point(s) with {dialogue.help_used} hint(s) "
+        "and prompt(s), which lowered the score on offer"
     ]
     if told:
         reasons.append(f"{told} point(s) stated by the tutor")

@@ -199,6 +199,8 @@ class Answered:
     dialogue: Dialogue | None = None
     review: ReviewResult | None = None
     final: Grade | None = None
+    help_used: int = 0
+    """Hints (before answering) plus dialogue hints and prompts: what lowered the score on offer."""
 
     @property
     def open(self) -> bool:

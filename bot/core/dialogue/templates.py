@@ -170,12 +170,24 @@ def prompt(point: str, card: Card, others: Sequence[str] = ()) -> tuple[str, str
     return f"Fill in the blank: “{sentence}”", key
 
 
+MAX_FILL_WORDS = 3
+"""A reply of at most this many content words is a fill-in; a longer one is a statement."""
+_NEGATION = frozenset("no not never none nothing without cannot isn't aren't doesn't don't".split())
+
+
 def fills_blank(reply: str, key: str | None) -> bool:
-    """Whether a reply to a prompt names the blanked term (any form of the word)."""
+    """Whether a reply to a prompt is a fill-in naming the blanked term (any form of the word).
+
+    Only a short reply counts this way: a sentence that happens to use the term is a claim,
+    judged against the point by the grader like any other reply.
+    """
     if not key:
         return False
+    said = words(reply)
+    if len(content_words(reply)) > MAX_FILL_WORDS or _NEGATION & set(said):
+        return False
     target = stem(key.casefold())
-    return any(stem(w) == target for w in words(reply))
+    return any(stem(w) == target for w in said)
 
 
 def assertion(point: str, card: Card) -> str:

@@ -99,3 +99,14 @@ def test_round_trips_through_json() -> None:
     d, _ = engine.reply(d, CARD, "no", "missed", T0)
     again = Dialogue.from_dict(json.loads(json.dumps(d.to_dict())))
     assert again == d
+
+
+def test_working_through_never_scores_below_the_answer_itself() -> None:
+    d, _ = engine.opening(_begin(covered=[0], score=0.45), CARD, T0)
+    while not d.finished:  # every point needs its hint and its prompt
+        d, _ = engine.reply(d, CARD, "no", "missed", T0)
+        if d.step == 2 and not d.finished:
+            d, _ = engine.reply(d, CARD, "covered now", "covered", T0)
+    final = engine.final_grade(d, max_score_for(d.help_used))
+    assert max_score_for(d.help_used) == 0.25
+    assert final.score == 0.45 and final.verdict == "partial"

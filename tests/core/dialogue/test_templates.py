@@ -85,3 +85,11 @@ def test_nothing_to_blank_asks_for_the_idea_in_own_words() -> None:
 def test_an_assertion_states_the_point_and_cites_the_card() -> None:
     said = templates.assertion(POINTS[0], CARD)
     assert POINTS[0] in said and f"[card:{CARD.card_id[:8]}]" in said
+
+
+def test_only_a_short_reply_fills_the_blank() -> None:
+    assert templates.fills_blank("understanding", "understanding")
+    assert templates.fills_blank("by understanding them", "understanding")
+    assert not templates.fills_blank("not understanding", "understanding")
+    long = "It stops understanding anything and just counts the words in the text."
+    assert not templates.fills_blank(long, "understanding"), "a statement is graded, not matched"
