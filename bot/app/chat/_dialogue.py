@@ -12,18 +12,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import discord
 
 from bot.app import embeds
 from bot.app.chat._say import OFFER, fit, say
+from bot.app.client import FlashtutorBot
 from bot.core.cards import Card
 from bot.core.chat.conversation import Conversation
 from bot.core.dialogue import Answered, TutorTurn
-
-if TYPE_CHECKING:
-    from bot.app.chat._flow import Tutoring
 
 REPLY_LINE = "-# reply in your own words, or say **just tell me**, **skip** or **stop**"
 MARKS = {"hint": "💡", "prompt": "✏️", "assertion": "📖", "done": "🏁"}
@@ -39,17 +36,17 @@ def turns_text(turns: Sequence[TutorTurn]) -> str:
 class Dialogues:
     """Grading an answer and each step of the dialogue that follows, in one conversation."""
 
-    def __init__(self, tutoring: Tutoring) -> None:
-        self.tutoring = tutoring
+    def __init__(self, bot: FlashtutorBot) -> None:
+        self.bot = bot
 
     def _now(self) -> datetime:
-        return self.tutoring.bot.now()
+        return self.bot.now()
 
     async def answer(
         self, channel: discord.abc.Messageable, conv: Conversation, card: Card, answer: str
     ) -> Conversation:
         """Grade the answer (the same grader as /quiz); record it or open the dialogue."""
-        tutor = self.tutoring.tutor
+        tutor = self.bot.tutor
         now = self._now()
         result: Answered = await asyncio.to_thread(
             tutor.answer,
@@ -81,7 +78,7 @@ class Dialogues:
         """A reply to the hint or prompt, graded against its point only."""
         assert conv.dialogue is not None
         result = await asyncio.to_thread(
-            self.tutoring.tutor.reply, conv.dialogue, card, text, now=self._now()
+            self.bot.tutor.reply, conv.dialogue, card, text, now=self._now()
         )
         return await self.went_on(channel, conv, card, result)
 
@@ -90,9 +87,7 @@ class Dialogues:
     ) -> Conversation:
         """ "Just tell me": the point stated, then the next one."""
         assert conv.dialogue is not None
-        result = await asyncio.to_thread(
-            self.tutoring.tutor.tell, conv.dialogue, card, now=self._now()
-        )
+        result = await asyncio.to_thread(self.bot.tutor.tell, conv.dialogue, card, now=self._now())
         return await self.went_on(channel, conv, card, result)
 
     async def more(
@@ -100,9 +95,7 @@ class Dialogues:
     ) -> Conversation:
         """ "Hint" in a dialogue: the next step on this point at once."""
         assert conv.dialogue is not None
-        result = await asyncio.to_thread(
-            self.tutoring.tutor.more, conv.dialogue, card, now=self._now()
-        )
+        result = await asyncio.to_thread(self.bot.tutor.more, conv.dialogue, card, now=self._now())
         return await self.went_on(channel, conv, card, result)
 
     async def leave(
@@ -110,9 +103,7 @@ class Dialogues:
     ) -> Conversation:
         """End the dialogue ("skip", "stop", idle): record what was reached; say so if we can."""
         assert conv.dialogue is not None
-        result = await asyncio.to_thread(
-            self.tutoring.tutor.end, conv.dialogue, card, now=self._now()
-        )
+        result = await asyncio.to_thread(self.bot.tutor.end, conv.dialogue, card, now=self._now())
         if channel is None:
             assert result.final is not None
             return conv.concluded(result.final, self._now())
@@ -123,7 +114,7 @@ class Dialogues:
     ) -> None:
         """Say again what the dialogue waits on (after a question, or stats)."""
         assert conv.dialogue is not None
-        turn = self.tutoring.tutor.where(conv.dialogue, card)
+        turn = self.bot.tutor.where(conv.dialogue, card)
         if turn is not None:
             await say(channel, f"Back to it: {turns_text([turn])}\n{REPLY_LINE}")
 

@@ -54,7 +54,7 @@ class Tutoring:
         self.bot = bot
         self.store = store
         self._locks: dict[int, asyncio.Lock] = {}
-        self.dialogues = Dialogues(self)
+        self.dialogues = Dialogues(bot)
 
     @property
     def tutor(self) -> Tutor:
