@@ -1,11 +1,11 @@
 """A reproducible ONNX export of a bundled sentence-transformers model.
 
 Short queries pay torch's per-call overhead (about 22 ms for MiniLM on 2 cores, against about
-6 ms for the same weights in onnxruntime; see MODELS.md). The export is built from the bundled
-weights, never downloaded: `export_onnx` runs `torch.onnx.export` (the legacy TorchScript
-exporter, opset 17) over the transformer alone; pooling and normalisation stay in NumPy, so
-the exported graph is the part both backends share. `flashtutor models prepare` calls it;
-`OnnxEmbedder` also calls it on first use when the file is missing.
+6 ms for the same weights in onnxruntime; see docs/MODELS.md). The export is built from the
+bundled weights, never downloaded: `export_onnx` runs `torch.onnx.export` (the legacy
+TorchScript exporter, opset 17) over the transformer alone; pooling and normalisation stay in
+NumPy, so the exported graph is the part both backends share. `flashtutor models prepare`
+calls it; `OnnxEmbedder` also calls it on first use when the file is missing.
 
 The file is written atomically with a sidecar naming the source weights' size and mtime, so a
 changed model package is exported again rather than silently mismatched.
