@@ -1,0 +1,104 @@
+"""Front ends (bot/app, bot/cli) go through the core's services, never around them.
+
+A front end calls `Tutor`, `Progress` and the other core services it gets from the
+composition root (`bot.services`), and gets core types back. It does not import
+infrastructure, and does not reach through a service to what the service wraps:
+`services.store`, `services.index`, `tutor.cards`, `tutor.explainer` and the like. Both are
+read from the source with `ast`; the places that still do either are listed with the work
+that removes them, and the lists only shrink.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from pathlib import Path
+
+from tests.test_architecture import EDGES, MODULES, ROOT, ring
+
+FRONT_ENDS = ("app", "cli")
+
+WRAPPED: dict[str, frozenset[str]] = {
+    # What the composition root builds for the core; front ends ask for the services.
+    "services": frozenset({"store", "index", "llm", "embedder", "grader", "prompts"}),
+    # What the Tutor wraps: its ports and collaborators.
+    "tutor": frozenset({"cards", "progress", "grader", "explainer"}),
+}
+"""For a name a front end holds (`services`, `tutor`), the attributes that reach past it."""
+
+KNOWN_REACH_INS: dict[str, str] = {
+    "bot/app/choices.py": "uploaded-deck autocomplete: the deck library of issue 14 (decks)",
+    "bot/app/decks.py": "issue 14, decks: DeckLibrary",
+    "bot/app/daily/_cog.py": "issue 15, scale: the subscription repository",
+    "bot/app/daily/_scheduler.py": "issue 15, scale: cross-process daily pushes",
+    "bot/app/quiz/_flow.py": "issue 13, dialogue: quiz memory through the Progress service",
+    "bot/app/runner.py": "issue 15, scale: warm-up through the composition root",
+}
+"""Front-end files that still reach past a core service, with the work that ends it."""
+
+KNOWN_INFRA_IMPORTS: dict[str, str] = {
+    "bot.app.chat._flow": "issue 13, dialogue: the conversation store",
+    "bot.app.daily._cog": "issue 15, scale: the subscription repository",
+    "bot.app.daily._render": "issue 15, scale: subscription records",
+    "bot.app.daily._scheduler": "issue 15, scale: cross-process daily pushes",
+    "bot.app.runner": "issue 15, scale: the loop's priority",
+    "bot.cli.health": "issue 16: health checks through the composition root",
+    "bot.cli.ops": "issue 16: model preparation through the composition root",
+}
+"""Front-end modules that still import `bot.infra`, with the work that ends it."""
+
+
+def holder(node: ast.expr) -> str | None:
+    """The last name of the expression an attribute is read from (`bot.services` -> services)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def reach_ins(source: str, where: str) -> list[str]:
+    """`where:line services.store` for every read through a service to what it wraps."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            name = holder(node.value)
+            if name in WRAPPED and node.attr in WRAPPED[name]:
+                found.append(f"{where}:{node.lineno} {name}.{node.attr}")
+    return found
+
+
+def front_end_files() -> list[Path]:
+    """Every module of the front ends."""
+    return [p for m, p in MODULES.items() if ring(m) in FRONT_ENDS]
+
+
+def test_the_reach_in_finder_finds_one() -> None:
+    source = (
+        "def f(bot):\n    return bot.services.store.leaderboard, bot.tutor.topics, tutor.cards\n"
+    )
+    assert sorted(reach_ins(source, "x.py")) == ["x.py:2 services.store", "x.py:2 tutor.cards"]
+
+
+def test_front_ends_do_not_reach_past_core_services() -> None:
+    found = [
+        hit
+        for path in front_end_files()
+        for hit in reach_ins(path.read_text(encoding="utf-8"), path.relative_to(ROOT).as_posix())
+    ]
+    new = [hit for hit in found if hit.split(":")[0] not in KNOWN_REACH_INS]
+    assert not new, "ask a core service instead (add the method it lacks):\n" + "\n".join(new)
+    for path in KNOWN_REACH_INS:
+        if not any(hit.startswith(path + ":") for hit in found):
+            message = f"{path} no longer reaches past a core service: take it off the list"
+            warnings.warn(message, stacklevel=1)
+
+
+def test_front_ends_do_not_import_infrastructure() -> None:
+    found = [e for e in EDGES if ring(e.source) in FRONT_ENDS and ring(e.target) == "infra"]
+    new = [e.where() for e in found if e.source not in KNOWN_INFRA_IMPORTS]
+    assert not new, "front ends import the core and bot.services only:\n" + "\n".join(new)
+    for module in KNOWN_INFRA_IMPORTS:
+        if module not in MODULES or not any(e.source == module for e in found):
+            message = f"{module} no longer imports bot.infra: take it off the list"
+            warnings.warn(message, stacklevel=1)
