@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -17,15 +19,27 @@ from bot.core.explainer import Explainer
 from bot.core.grading import Grader
 from bot.core.progress import Progress
 from bot.core.prompts import Prompts
+from bot.core.records import CheckResult
 from bot.core.tutor import Tutor
 from bot.infra.conversations import ConversationStore
-from bot.infra.embedder import Embedder, load_embedder
+from bot.infra.embedder import ONNX_SUFFIX, Embedder, load_embedder
+from bot.infra.health import HEARTBEAT_MAX_AGE_S, run_checks
 from bot.infra.index import CardIndex, SyncReport
 from bot.infra.llm import LLMService, build_llm
+from bot.infra.model_files import prepare_models
+from bot.infra.onnx_export import export_onnx
 from bot.infra.store import ProgressStore
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedModels:
+    """The model files `prepare_models` made ready (None: nothing to prepare for that part)."""
+
+    llm: Path | None
+    onnx_embedder: Path | None
 
 
 class Services:
@@ -101,6 +115,30 @@ class Services:
         )
         report = self.index.sync(cards, scope=GLOBAL_SCOPE, decks=names, on_progress=on_progress)
         return report, decks
+
+    # --- operating the bot (`flashtutor health`, `flashtutor models prepare`) -------------
+
+    def check_health(
+        self, now: datetime, *, gateway: bool = True, max_age_s: float = HEARTBEAT_MAX_AGE_S
+    ) -> list[CheckResult]:
+        """Database, index, model file and (with `gateway`) the Discord heartbeat; never raises.
+
+        Cheap enough for a container HEALTHCHECK: nothing here loads a model.
+        """
+        return run_checks(self.settings, now, gateway=gateway, max_age_s=max_age_s)
+
+    def prepare_models(self) -> PreparedModels:
+        """Assemble and verify the configured LLM file; export the ONNX embedder if configured.
+
+        The export runs now rather than on the bot's first query (about 40 s, and it needs
+        torch).
+        """
+        llm = prepare_models(self.settings)
+        embedder = self.settings.embedder
+        onnx = None
+        if embedder.endswith(ONNX_SUFFIX):
+            onnx = export_onnx(embedder.removesuffix(ONNX_SUFFIX), self.settings.models_dir)
+        return PreparedModels(llm=llm, onnx_embedder=onnx)
 
     def close(self) -> None:
         """Release the model and the database."""

@@ -42,8 +42,6 @@ KNOWN_INFRA_IMPORTS: dict[str, str] = {
     "bot.app.daily._render": "issue 15, scale: subscription records",
     "bot.app.daily._scheduler": "issue 15, scale: cross-process daily pushes",
     "bot.app.runner": "issue 15, scale: the loop's priority",
-    "bot.cli.health": "issue 16: health checks through the composition root",
-    "bot.cli.ops": "issue 16: model preparation through the composition root",
 }
 """Front-end modules that still import `bot.infra`, with the work that ends it."""
 

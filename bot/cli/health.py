@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.cli.common import now, services
-from bot.infra.health import HEARTBEAT_MAX_AGE_S, all_ok, run_checks
+from bot.services import HEARTBEAT_MAX_AGE_S
 
 
 def register(commands: Any) -> None:
@@ -33,9 +33,8 @@ def register(commands: Any) -> None:
 
 def health(args: argparse.Namespace) -> int:
     """Run every check, print one line each (or JSON); exit 1 if any failed."""
-    settings = services().settings
-    results = run_checks(settings, now(), gateway=not args.no_gateway, max_age_s=args.max_age)
-    ok = all_ok(results)
+    results = services().check_health(now(), gateway=not args.no_gateway, max_age_s=args.max_age)
+    ok = all(r.ok for r in results)
     if args.json:
         print(json.dumps({"ok": ok, "checks": [r.to_dict() for r in results]}))
     else:

@@ -16,17 +16,9 @@ def register(commands: Any) -> None:
 
 
 def models(args: argparse.Namespace) -> int:
-    """Assemble and verify the configured LLM model file."""
-    from bot.infra.model_files import prepare_models
-
-    svc = services()
-    path = prepare_models(svc.settings)
-    print(f"LLM model ready: {path}" if path else "No LLM model file to prepare.")
-    embedder = svc.settings.embedder
-    if embedder.endswith("-onnx"):
-        # Export now rather than on the bot's first query (about 40 s, and it needs torch).
-        from bot.infra.onnx_export import export_onnx
-
-        onnx = export_onnx(embedder.removesuffix("-onnx"), svc.settings.models_dir)
-        print(f"ONNX embedder ready: {onnx}")
+    """Assemble and verify the configured LLM model file (and the ONNX embedder export)."""
+    ready = services().prepare_models()
+    print(f"LLM model ready: {ready.llm}" if ready.llm else "No LLM model file to prepare.")
+    if ready.onnx_embedder is not None:
+        print(f"ONNX embedder ready: {ready.onnx_embedder}")
     return 0

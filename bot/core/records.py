@@ -1,12 +1,13 @@
-"""What the progress store gives back: plain records the core and front ends read.
+"""Plain records the core and front ends read: what the stores and health checks give back.
 
 They live in the core (not beside the store) so the `Tutor` and the front ends can name
-them without importing infrastructure; `bot.infra.store` builds them.
+them without importing infrastructure; `bot.infra.store` builds them (and
+`bot.infra.health` builds `CheckResult`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 
@@ -82,3 +83,16 @@ class QuizSession:
     topic: str | None
     deck: str | None
     public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of one health check: its name, whether it passed, and a line of detail."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def to_dict(self) -> dict[str, str | bool]:
+        """A JSON-ready dict: name, ok, detail."""
+        return asdict(self)

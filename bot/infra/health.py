@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec
 
+from bot.core.records import CheckResult
 from bot.errors import FlashtutorError
 from bot.infra.embedder import BUNDLED_MODELS, ONNX_SUFFIX, Vectors
 from bot.infra.model_files import BUNDLED, DISABLED, check_gguf, package_file, verify_file
@@ -26,19 +26,6 @@ HEARTBEAT_FILE = "heartbeat"
 HEARTBEAT_MAX_AGE_S = 120.0
 """A heartbeat older than this means the bot lost Discord (it writes one every 30 s)."""
 DB_TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """The outcome of one check: its name, whether it passed, and a line of detail."""
-
-    name: str
-    ok: bool
-    detail: str
-
-    def to_dict(self) -> dict[str, str | bool]:
-        """A JSON-ready dict: name, ok, detail."""
-        return asdict(self)
 
 
 P = ParamSpec("P")
