@@ -91,6 +91,12 @@ class ProgressLog(Protocol):
         """Record one graded review and reschedule the card."""
         ...
 
+    def save_answer(
+        self, *, user_id: str, card_id: str, answer: str, hints_used: int, now: datetime
+    ) -> None:
+        """Keep a person's latest answer to a card (for an explanation asked for later)."""
+        ...
+
     def due_card_ids(
         self, user_id: str, now: datetime, among: Collection[str] | None = None, limit: int = 50
     ) -> list[str]:

@@ -164,6 +164,7 @@ class Tutor:
         review = self.review(
             user_id, card, grade, now=now, guild_id=guild_id, place=place, hints_used=hints_used
         )
+        self._remember(user_id, card, answer, hints_used, now)
         label = engine.VERDICT_WORDS.get(grade.verdict, grade.verdict)
         said = TutorTurn(
             f"{label} ({round(grade.score * 100)}%).", "done", card.card_id, verdict=grade.verdict
@@ -232,8 +233,24 @@ class Tutor:
             place=dialogue.place,
             hints_used=help_used,
         )
+        self._remember(dialogue.user_id, card, dialogue.answer, dialogue.hints_before, now)
         done = engine.closing(dialogue, final, card, stopped=stopped)
-        return Answered(card.card_id, dialogue.grade, (*turns, done), review=review, final=final)
+        return Answered(
+            card.card_id,
+            dialogue.grade,
+            (*turns, done),
+            review=review,
+            final=final,
+            help_used=help_used,
+        )
+
+    def _remember(
+        self, user_id: str, card: Card, answer: str, hints_used: int, now: datetime
+    ) -> None:
+        # The answer itself, for an explanation asked for later ("explain", the Explain button).
+        self.progress.save_answer(
+            user_id=user_id, card_id=card.card_id, answer=answer, hints_used=hints_used, now=now
+        )
 
     def review(
         self,

@@ -125,6 +125,7 @@ def test_a_partial_answer_opens_a_dialogue_recorded_once_when_it_ends(tutor: Tut
     assert done.final is not None and done.final.verdict == "correct"
     assert done.final.score <= max_score_for(1), "the hint lowered what was on offer"
     assert done.review is not None and done.review.rating == 3  # Good, not Easy: help was used
+    assert done.help_used == 1
     assert tutor.stats("u1", now=T0, tz=UTC).reviews == 1
 
 

@@ -20,7 +20,6 @@ from bot.app.quiz._modals import AnswerModal
 from bot.app.quiz.state import QuizState
 from bot.app.streaming import relay
 from bot.core.cards import Card
-from bot.core.grading import Grade
 from bot.core.records import QuizSession
 from bot.errors import CardNotFound, InputError
 
@@ -37,17 +36,14 @@ async def start_quiz(
     """The /quiz command: remember the options, then post the first card."""
     await interaction.response.defer(ephemeral=not public, thinking=True)
     bot = app(interaction)
-    session_id = await asyncio.to_thread(
-        bot.services.store.open_quiz,
+    session = await asyncio.to_thread(
+        bot.progress.open_quiz,
         user_id=str(interaction.user.id),
         guild_id=guild_scope(interaction),
         topic=topic,
         deck=deck,
         public=public,
         now=bot.now(),
-    )
-    session = QuizSession(
-        session_id, str(interaction.user.id), guild_scope(interaction), topic, deck, public
     )
     await post_question(interaction, session, public=public)
 
@@ -163,24 +159,18 @@ async def grade_answer(interaction: discord.Interaction, state: QuizState, answe
     card = await load_card(interaction, state.card_id)
     user = str(interaction.user.id)
 
-    def grade_and_record() -> Grade:
-        grade = bot.tutor.grade(card, answer, state.hints)
-        now = bot.now()
-        bot.tutor.review(
-            user,
-            card,
-            grade,
-            now=now,
-            guild_id=guild_scope(interaction),
-            place="discord",
-            hints_used=state.hints,
-        )
-        bot.services.store.save_answer(
-            user_id=user, card_id=card.card_id, answer=answer, hints_used=state.hints, now=now
-        )
-        return grade
-
-    grade = await asyncio.to_thread(grade_and_record)
+    result = await asyncio.to_thread(
+        bot.tutor.answer,
+        user,
+        card,
+        answer,
+        now=bot.now(),
+        guild_id=guild_scope(interaction),
+        place="discord",
+        hints_used=state.hints,
+        dialogue=False,
+    )
+    grade = result.grade
     mine = state.for_person(interaction.user.id)
     await interaction.followup.send(
         embed=embeds.graded_embed(card, grade, hints_used=state.hints),
@@ -195,13 +185,13 @@ async def explain(interaction: discord.Interaction, state: QuizState) -> None:
     bot = app(interaction)
     card = await load_card(interaction, state.card_id)
     saved = await asyncio.to_thread(
-        bot.services.store.last_answer, str(interaction.user.id), card.card_id
+        bot.progress.last_answer, str(interaction.user.id), card.card_id
     )
     if saved is None:
         raise InputError(
             "I no longer have your answer to this card: answer it again to get an explanation."
         )
-    answer, hints = saved
+    answer, hints = saved.answer, saved.hints_used
     grade = await asyncio.to_thread(bot.tutor.grade, card, answer, hints)
     graded = embeds.graded_embed(card, grade, hints_used=hints)
     budget = embeds.EMBED_TOTAL_MAX - len(graded)
@@ -222,7 +212,7 @@ async def next_card(interaction: discord.Interaction, state: QuizState) -> None:
     """Post the next card with the quiz's topic and deck (privately)."""
     await interaction.response.defer(ephemeral=True, thinking=True)
     bot = app(interaction)
-    session = await asyncio.to_thread(bot.services.store.quiz_session, state.session_id)
+    session = await asyncio.to_thread(bot.progress.quiz_session, state.session_id)
     if session is None:  # forgotten or unknown: keep going without a topic
         session = QuizSession(
             state.session_id, str(interaction.user.id), guild_scope(interaction), None, None, False
