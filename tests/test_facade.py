@@ -31,7 +31,6 @@ KNOWN_REACH_INS: dict[str, str] = {
     "bot/app/decks.py": "issue 14, decks: DeckLibrary",
     "bot/app/daily/_cog.py": "issue 15, scale: the subscription repository",
     "bot/app/daily/_scheduler.py": "issue 15, scale: cross-process daily pushes",
-    "bot/app/quiz/_flow.py": "issue 13, dialogue: quiz memory through the Progress service",
     "bot/app/runner.py": "issue 15, scale: warm-up through the composition root",
 }
 """Front-end files that still reach past a core service, with the work that ends it."""
