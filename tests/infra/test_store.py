@@ -74,7 +74,7 @@ def test_reopening_applies_nothing(tmp_path: Path) -> None:
 
 
 def test_connection_pragmas(store: ProgressStore) -> None:
-    conn = store._conn
+    conn = store.db.connection
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -171,7 +171,7 @@ def test_reviews_accumulate_reps_and_push_the_card_out(store: ProgressStore) -> 
     assert dues[-1] > dues[0]
     lapse = review(store, "c1", "incorrect", now=now)
     assert lapse.rating == 1 and lapse.due - now < dues[-1]
-    assert store._conn.execute("SELECT lapses FROM card_state").fetchone()[0] == 1
+    assert store.db.query("SELECT lapses FROM card_state")[0][0] == 1
 
 
 def test_skip_is_logged_as_skipped_and_rated_again(store: ProgressStore) -> None:
@@ -179,7 +179,7 @@ def test_skip_is_logged_as_skipped_and_rated_again(store: ProgressStore) -> None
         user_id="u1", card_id="c1", score=0.9, verdict="correct", now=NOW, skipped=True
     )
     assert result.rating == 1
-    row = store._conn.execute("SELECT verdict, skipped FROM reviews").fetchone()
+    row = store.db.query("SELECT verdict, skipped FROM reviews")[0]
     assert tuple(row) == ("skipped", 1)
 
 
@@ -238,8 +238,8 @@ def test_bad_reviews_are_rejected_and_write_nothing(
     }
     with pytest.raises(InputError, match=message):
         store.record_review(**(args | kwargs))
-    assert store._conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
-    assert store._conn.execute("SELECT COUNT(*) FROM card_state").fetchone()[0] == 0
+    assert store.db.query("SELECT COUNT(*) FROM reviews")[0][0] == 0
+    assert store.db.query("SELECT COUNT(*) FROM card_state")[0][0] == 0
 
 
 def test_naive_datetimes_are_rejected_everywhere(store: ProgressStore) -> None:
@@ -403,11 +403,12 @@ def test_forget_user_removes_all_and_only_their_rows(tmp_path: Path) -> None:
 def test_forget_user_covers_tables_added_by_later_migrations(tmp_path: Path) -> None:
     path = tmp_path / "progress.db"
     with ProgressStore(path) as s:
-        s._conn.execute("CREATE TABLE subscriptions (user_id TEXT, channel TEXT)")
-        s._conn.execute("INSERT INTO subscriptions VALUES ('u1', 'x'), ('u2', 'y')")
+        with s.db.tx() as tx:
+            tx.execute("CREATE TABLE subscriptions (user_id TEXT, channel TEXT)")
+            tx.execute("INSERT INTO subscriptions VALUES ('u1', 'x'), ('u2', 'y')")
         review(s, "a")
         assert s.forget_user("u1") == 1 + 2
-        rows = s._conn.execute("SELECT user_id FROM subscriptions").fetchall()
+        rows = s.db.query("SELECT user_id FROM subscriptions")
         assert [tuple(r) for r in rows] == [("u2",)]
 
 
@@ -424,7 +425,7 @@ def test_a_fault_mid_review_leaves_no_partial_state(
         # A fault we cannot provoke for real: the log write failing after the state write.
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(store, "_append_review", disk_full)
+    monkeypatch.setattr(store.reviews, "_append_review", disk_full)
     with pytest.raises(StoreError, match="disk is full"):
         review(store, "c1", "incorrect", now=first.due)
     with pytest.raises(StoreError, match="disk is full"):
@@ -470,7 +471,7 @@ def test_process_dying_mid_write_leaves_the_database_as_before(tmp_path: Path) -
 
         store = ProgressStore(Path({str(path)!r}))
         # The state row is already written in this transaction; die before the log row.
-        store._append_review = lambda conn, values: os._exit(3)
+        store.reviews._append_review = lambda conn, values: os._exit(3)
         store.record_review(user_id="u1", card_id="c1", score=0.1, verdict="incorrect",
                             now=datetime(2026, 3, 11, tzinfo=UTC))
         """

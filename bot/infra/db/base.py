@@ -1,0 +1,162 @@
+"""The `Database`: one engine's connections, transactions and dialect, behind one interface.
+
+Repositories (`bot.infra.db.reviews`, `…stats`, `…subscriptions`, …) take a `Database` and
+write portable SQL with `?` placeholders; the engine (`bot.infra.db.sqlite`,
+`bot.infra.db.postgres`) runs it. What differs between engines is asked of the database
+(`ids_in`, `null_safe_eq`, `tables_with_column`), never tested for in a repository.
+
+Transactions join: a `tx()` opened while this thread already has one on the same database
+runs inside it, so a caller can make several repository calls one transaction:
+
+    with db.tx():
+        reviews.record_review(...)
+        quiz.save_answer(...)
+
+Engine faults (locked, disk full, connection lost, server gone) become `StoreError`, with
+nothing saved; programming errors (bad SQL) stay loud.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from bot.errors import FlashtutorError
+from bot.infra.db import codec
+
+Row = Any
+"""A result row: by position (`row[0]`) and by column name (`row["due"]`)."""
+
+
+class StoreError(FlashtutorError):
+    """The progress database failed (locked too long, disk full, read-only); nothing was saved."""
+
+
+class Cursor(Protocol):
+    """What `Tx.execute` returns."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the statement."""
+        ...
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """Every remaining row."""
+        ...
+
+
+class Tx(Protocol):
+    """An open transaction: statements with `?` placeholders."""
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Cursor:
+        """Run one statement in this transaction."""
+        ...
+
+
+class Database(ABC):
+    """Connections to one progress database, and how its engine spells what differs."""
+
+    dialect: ClassVar[str]
+    """`sqlite` or `postgresql`."""
+    faults: tuple[type[BaseException], ...] = ()
+    """The engine's exceptions that mean the database failed (they become `StoreError`)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+
+    # --- transactions and reads ------------------------------------------------------------
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """A raw transaction: commit on success, roll back on error, engine errors untouched.
+
+        Takes the write lock up front on engines that have one (SQLite `BEGIN IMMEDIATE`).
+        Migrations and tools use it; repositories use `tx()`.
+        """
+
+    @abstractmethod
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        """Run one read outside any transaction of this thread."""
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        """A write transaction (joining this thread's open one, if any); faults -> StoreError."""
+        current: Tx | None = getattr(self._local, "tx", None)
+        if current is not None:
+            yield current
+            return
+        with self._as_store_error("save to"), self.transaction() as conn:
+            self._local.tx = conn
+            try:
+                yield conn
+            finally:
+                self._local.tx = None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of one read (inside this thread's open transaction, if any)."""
+        current: Tx | None = getattr(self._local, "tx", None)
+        if current is not None:
+            return current.execute(sql, params).fetchall()
+        with self._as_store_error("read from"):
+            return self._read(sql, params)
+
+    @contextmanager
+    def _as_store_error(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except self.faults as exc:
+            raise StoreError(f"could not {doing} the progress database: {exc}") from exc
+
+    # --- the time codec (the same text on every engine: see bot.infra.db.codec) -----------
+
+    @staticmethod
+    def ts(when: datetime, name: str = "now") -> str:
+        """A time as the database stores it (UTC, fixed width); naive times are refused."""
+        return codec.ts(when, name)
+
+    @staticmethod
+    def dt(value: str) -> datetime:
+        """A stored time back as a UTC datetime."""
+        return codec.dt(value)
+
+    # --- what differs between engines ------------------------------------------------------
+
+    @abstractmethod
+    def ids_in(self, column: str) -> str:
+        """SQL: `column` is one of the ids in one JSON-list parameter (`codec.ids_json`)."""
+
+    @property
+    @abstractmethod
+    def null_safe_eq(self) -> str:
+        """The operator for `a = b` where NULL equals NULL."""
+
+    @abstractmethod
+    def tables_with_column(self, tx: Tx, column: str) -> list[str]:
+        """Tables of this database with a column of that name, oldest first."""
+
+    @abstractmethod
+    def defer_constraints(self, tx: Tx) -> None:
+        """Check foreign keys at COMMIT instead of per statement, for the rest of `tx`."""
+
+    # --- lifetime --------------------------------------------------------------------------
+
+    @abstractmethod
+    def migrate(self) -> list[str]:
+        """Apply the named migrations not yet applied (see bot.infra.migrations)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release every connection; the database cannot be used afterwards."""
+
+    def describe(self) -> str:
+        """Where the database is, without credentials (for logs and health checks)."""
+        return self.url

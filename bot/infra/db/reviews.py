@@ -1,0 +1,125 @@
+"""Reviews and FSRS state: the review log and each person's schedule per card."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.records import ReviewResult
+from bot.core.scheduling import Scheduler, check_grade, rating_for
+from bot.errors import InputError
+from bot.infra.db.base import Database, Tx
+from bot.infra.db.codec import ids_json
+
+
+class ReviewRepo:
+    """The FSRS schedule per (person, card) and the append-only review log."""
+
+    def __init__(self, db: Database, scheduler: Scheduler | None = None) -> None:
+        self.db = db
+        self.scheduler = scheduler or Scheduler()
+
+    def record_review(
+        self,
+        *,
+        user_id: str,
+        card_id: str,
+        score: float,
+        verdict: str,
+        now: datetime,
+        guild_id: str | None = None,
+        place: str = "",
+        hints_used: int = 0,
+        skipped: bool = False,
+    ) -> ReviewResult:
+        """Log one review and reschedule the card, both in one transaction."""
+        if not user_id or not card_id:
+            raise InputError("user_id and card_id must not be empty")
+        check_grade(score, verdict)
+        rating = rating_for(score, verdict, hints_used, skipped)
+        stamp = self.db.ts(now)
+        with self.db.tx() as tx:
+            row = tx.execute(
+                "SELECT state, reps, lapses FROM card_state WHERE user_id = ? AND card_id = ?",
+                (user_id, card_id),
+            ).fetchone()
+            old = json.loads(row[0]) if row else None
+            reps = (row[1] if row else 0) + 1
+            lapses = (row[2] if row else 0) + (row is not None and rating == 1)
+            state, due = self.scheduler.review(old, rating, now)
+            tx.execute(
+                """
+                INSERT INTO card_state (user_id, card_id, state, due, reps, lapses, last_review)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state,
+                    due = excluded.due, reps = excluded.reps, lapses = excluded.lapses,
+                    last_review = excluded.last_review
+                """,
+                (user_id, card_id, json.dumps(state), self.db.ts(due), reps, int(lapses), stamp),
+            )
+            self._append_review(
+                tx,
+                (
+                    user_id,
+                    card_id,
+                    guild_id,
+                    place,
+                    float(score),
+                    "skipped" if skipped else verdict,
+                    int(rating),
+                    stamp,
+                    hints_used,
+                    int(skipped),
+                ),
+            )
+        return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=reps)
+
+    def _append_review(self, tx: Tx, values: Sequence[Any]) -> None:
+        tx.execute(
+            """
+            INSERT INTO reviews (user_id, card_id, guild_id, place, score, verdict, rating,
+                                 reviewed_at, hints_used, skipped)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            values,
+        )
+
+    def card_state(self, user_id: str, card_id: str) -> dict[str, Any] | None:
+        """The stored FSRS state dict of one card for one person, or None if never reviewed."""
+        rows = self.db.query(
+            "SELECT state FROM card_state WHERE user_id = ? AND card_id = ?", (user_id, card_id)
+        )
+        return dict(json.loads(rows[0]["state"])) if rows else None
+
+    def due_card_ids(
+        self,
+        user_id: str,
+        now: datetime,
+        among: Collection[str] | None = None,
+        limit: int = 50,
+    ) -> list[str]:
+        """Cards this person has seen that are due at `now`, most overdue first."""
+        sql = "SELECT card_id FROM card_state WHERE user_id = ? AND due <= ?"
+        params: tuple[Any, ...] = (user_id, self.db.ts(now))
+        if among is not None:
+            sql += " AND " + self.db.ids_in("card_id")
+            params += (ids_json(among),)
+        sql += " ORDER BY due, card_id LIMIT ?"
+        return [row["card_id"] for row in self.db.query(sql, (*params, max(0, limit)))]
+
+    def next_due(self, user_id: str, among: Collection[str] | None = None) -> datetime | None:
+        """When this person's earliest card is due (None if they have seen no card)."""
+        sql = "SELECT MIN(due) AS due FROM card_state WHERE user_id = ?"
+        params: tuple[Any, ...] = (user_id,)
+        if among is not None:
+            sql += " AND " + self.db.ids_in("card_id")
+            params += (ids_json(among),)
+        value = self.db.query(sql, params)[0]["due"]
+        return self.db.dt(value) if value else None
+
+    def seen_card_ids(self, user_id: str) -> set[str]:
+        """Every card this person has reviewed at least once."""
+        rows = self.db.query("SELECT card_id FROM card_state WHERE user_id = ?", (user_id,))
+        return {row["card_id"] for row in rows}

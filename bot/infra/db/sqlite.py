@@ -1,0 +1,116 @@
+"""SQLite, the embedded default: one file in WAL mode, one connection guarded by a lock.
+
+One connection for the whole process, so the bot can call it from worker threads
+(`asyncio.to_thread`) and two writers in one process never wait on each other's file
+locks; other processes on the same file wait up to `busy_timeout_s` for the write lock.
+Every write is one `BEGIN IMMEDIATE` transaction: a crash mid-write leaves the database as
+it was before that write.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+from bot.infra.db.base import Database, Row, Tx
+
+BUSY_TIMEOUT_S = 10.0
+"""How long a write waits for another process's write to finish before giving up."""
+
+
+class SqliteDatabase(Database):
+    """A SQLite file (or `:memory:`), migrated when opened."""
+
+    dialect = "sqlite"
+    # OperationalError covers the faults of the file itself (locked, full, read-only, I/O).
+    faults = (sqlite3.OperationalError,)
+
+    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        super().__init__(f"sqlite:///{path}")
+        self.path = path
+        self._lock = threading.RLock()
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_s
+            )
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self.connection.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is safe with WAL: a crash loses at most the last commits, never consistency.
+            self.connection.execute("PRAGMA synchronous = NORMAL")
+            self.connection.execute("PRAGMA foreign_keys = ON")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            self._close_quietly()
+            raise ConfigError(f"cannot open the progress database {path}: {exc}") from exc
+        except BaseException:
+            self._close_quietly()
+            raise
+
+    def _close_quietly(self) -> None:
+        if hasattr(self, "connection"):
+            self.connection.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """`BEGIN IMMEDIATE` … `COMMIT`: the write lock up front, so writers never deadlock."""
+        with self._lock:
+            conn = self.connection
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        with self._lock:
+            return self.connection.execute(sql, params).fetchall()
+
+    def ids_in(self, column: str) -> str:
+        """SQL: `column` is among the ids of a JSON-list parameter."""
+        return f"{column} IN (SELECT value FROM json_each(?))"
+
+    @property
+    def null_safe_eq(self) -> str:
+        """SQLite's `IS` compares NULLs as equal."""
+        return "IS"
+
+    def tables_with_column(self, tx: Tx, column: str) -> list[str]:
+        """Tables with that column, in the order they were created."""
+        names = tx.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+        return [
+            name
+            for (name,) in names.fetchall()
+            if any(
+                col[1] == column for col in tx.execute(f'PRAGMA table_info("{name}")').fetchall()
+            )
+        ]
+
+    def defer_constraints(self, tx: Tx) -> None:
+        """Foreign keys are checked at COMMIT for the rest of this transaction."""
+        tx.execute("PRAGMA defer_foreign_keys = ON")
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations, each in its own `BEGIN IMMEDIATE` transaction."""
+        from bot.infra.migrations import migrate
+
+        return migrate(self)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.connection.close()
+
+    def describe(self) -> str:
+        """The file's path."""
+        return str(self.path)
