@@ -9,7 +9,7 @@ import textwrap
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from bot.core.records import DayCount
 from bot.errors import ConfigError, InputError
 from bot.infra import migrations
+from bot.infra.db import SqliteDatabase
 from bot.infra.store import ProgressStore, StoreError
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
@@ -74,7 +75,7 @@ def test_reopening_applies_nothing(tmp_path: Path) -> None:
 
 
 def test_connection_pragmas(store: ProgressStore) -> None:
-    conn = store.db.connection
+    conn = cast(SqliteDatabase, store.db).connection
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -83,10 +84,10 @@ def test_connection_pragmas(store: ProgressStore) -> None:
 def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
 
-    def m001_ok(c: sqlite3.Connection) -> None:
+    def m001_ok(c: migrations.Schema) -> None:
         c.execute("CREATE TABLE a (x INTEGER)")
 
-    def m002_broken(c: sqlite3.Connection) -> None:
+    def m002_broken(c: migrations.Schema) -> None:
         c.execute("CREATE TABLE b (x INTEGER)")
         c.execute("INSERT INTO no_such_table VALUES (1)")  # a real SQL error, mid-migration
 
@@ -102,7 +103,7 @@ def test_appending_a_migration_runs_only_the_new_one(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
     assert migrations.migrate(conn, NOW) == [m.__name__ for m in migrations.MIGRATIONS]
 
-    def m999_subscriptions(c: sqlite3.Connection) -> None:
+    def m999_subscriptions(c: migrations.Schema) -> None:
         c.execute("CREATE TABLE subscriptions (user_id TEXT PRIMARY KEY)")
 
     later = [*migrations.MIGRATIONS, m999_subscriptions]
