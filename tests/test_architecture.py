@@ -27,8 +27,6 @@ KNOWN_OVERSIZED: dict[str, str] = {
     "bot/eval/asag.py": "issue 12, grading evaluation",
     "bot/infra/index.py": "issue 14, decks: the index scale fixes",
     "bot/infra/llm.py": "issue 13, explanations",
-    "bot/infra/store.py": "issue 15, scale: the Database abstraction and repositories",
-    "bot/infra/subscriptions.py": "issue 15, scale: repositories",
     "bot/testing/discord_emulator/control.py": "issue 16 item 5, the spec-checked emulator",
     "bot/testing/discord_emulator/emulator.py": "issue 16 item 5, the spec-checked emulator",
     "bot/testing/discord_emulator/rest.py": "issue 16 item 5, the spec-checked emulator",
