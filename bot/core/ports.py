@@ -9,6 +9,7 @@ implementations in. Nothing here imports infrastructure, not even for typing.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, tzinfo
 from typing import Protocol
 
@@ -74,6 +75,10 @@ class CardSource(Protocol):
 
 class ProgressLog(Protocol):
     """Where reviews go (see bot.infra.store.ProgressStore)."""
+
+    def atomic(self) -> AbstractContextManager[object]:
+        """One transaction around every write made inside it: all are saved, or none."""
+        ...
 
     def record_review(
         self,

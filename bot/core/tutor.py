@@ -161,10 +161,11 @@ class Tutor:
             return Answered(
                 card.card_id, grade, tuple(turns), dialogue=opened, help_used=hints_used
             )
-        review = self.review(
-            user_id, card, grade, now=now, guild_id=guild_id, place=place, hints_used=hints_used
-        )
-        self._remember(user_id, card, answer, hints_used, now)
+        with self.progress.atomic():  # the review and the answer kept: both, or neither
+            review = self.review(
+                user_id, card, grade, now=now, guild_id=guild_id, place=place, hints_used=hints_used
+            )
+            self._remember(user_id, card, answer, hints_used, now)
         label = engine.VERDICT_WORDS.get(grade.verdict, grade.verdict)
         said = TutorTurn(
             f"{label} ({round(grade.score * 100)}%).", "done", card.card_id, verdict=grade.verdict
@@ -224,16 +225,17 @@ class Tutor:
     ) -> Answered:
         help_used = dialogue.hints_before + dialogue.help_used
         final = engine.final_grade(dialogue, max_score_for(help_used))
-        review = self.review(
-            dialogue.user_id,
-            card,
-            final,
-            now=now,
-            guild_id=dialogue.guild_id,
-            place=dialogue.place,
-            hints_used=help_used,
-        )
-        self._remember(dialogue.user_id, card, dialogue.answer, dialogue.hints_before, now)
+        with self.progress.atomic():  # the review and the answer kept: both, or neither
+            review = self.review(
+                dialogue.user_id,
+                card,
+                final,
+                now=now,
+                guild_id=dialogue.guild_id,
+                place=dialogue.place,
+                hints_used=help_used,
+            )
+            self._remember(dialogue.user_id, card, dialogue.answer, dialogue.hints_before, now)
         done = engine.closing(dialogue, final, card, stopped=stopped)
         return Answered(
             card.card_id,

@@ -11,6 +11,7 @@ over the same database.
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Self
@@ -60,6 +61,10 @@ class ProgressStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def atomic(self) -> AbstractContextManager[object]:
+        """One transaction around every call made inside it (the database's joinable `tx`)."""
+        return self.db.tx()
 
     # Reviews and scheduling (bot.infra.db.reviews).
 

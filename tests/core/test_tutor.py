@@ -14,7 +14,7 @@ from bot.core.limits import MAX_ANSWER_CHARS
 from bot.core.prompts import Prompts
 from bot.core.tutor import Tutor, max_score_for, scopes_for
 from bot.errors import InputError
-from bot.infra.store import ProgressStore
+from bot.infra.store import ProgressStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -148,3 +148,16 @@ def test_a_correct_answer_is_recorded_at_once(tutor: Tutor) -> None:
     answered = tutor.answer("u3", card, card.answer, now=T0)
     assert not answered.open and answered.review is not None
     assert answered.final == answered.grade and [t.step for t in answered.turns] == ["done"]
+
+
+def test_grade_record_and_remember_are_one_transaction(tutor: Tutor) -> None:
+    # Keeping the answer fails (its table is gone): the review must not be saved without it.
+    store = tutor.progress
+    assert isinstance(store, ProgressStore)
+    with store.db.tx() as tx:
+        tx.execute("DROP TABLE quiz_answers")
+    card = _embeddings_card(tutor)
+    with pytest.raises(StoreError):
+        tutor.answer("u4", card, card.answer, now=T0)
+    assert tutor.stats("u4", now=T0, tz=UTC).reviews == 0
+    assert store.card_state("u4", card.card_id) is None
