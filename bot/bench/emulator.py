@@ -37,6 +37,13 @@ def available() -> str | None:
     """None when the emulator can run, else the reason it cannot."""
     if importlib.util.find_spec("bot.testing.discord_emulator") is None:
         return "the loopback Discord emulator (bot.testing.discord_emulator) is not installed"
+    missing = [m for m in ("jsonschema", "referencing") if importlib.util.find_spec(m) is None]
+    if missing:
+        # The emulator checks every body against Discord's OpenAPI spec with these.
+        return (
+            f"the loopback Discord emulator needs {' and '.join(missing)}, dependencies of"
+            " flashtutor itself (no extra): reinstall it with `pip install .`"
+        )
     return None
 
 

@@ -69,6 +69,10 @@ class EmulatorClient:
         """Request, rate-limit and gateway counters."""
         return dict(await self._call("GET", "/stats"))
 
+    async def spec_violations(self) -> Json:
+        """``{"checked": counts, "violations": [...]}``: bodies that broke Discord's spec."""
+        return dict(await self._call("GET", "/spec"))
+
     async def create_user(self, username: str, global_name: str | None = None) -> Json:
         """A person; returns the user object."""
         return dict(

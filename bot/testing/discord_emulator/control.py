@@ -26,6 +26,7 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(C + "/state", state)
     r.add_get(C + "/stats", stats)
+    r.add_get(C + "/spec", spec_violations)
     r.add_post(C + "/users", create_user)
     r.add_post(C + "/guilds", create_guild)
     r.add_post(C + "/guilds/{guild_id}/channels", create_channel)
@@ -147,6 +148,16 @@ async def state(request: web.Request) -> web.Response:
 async def stats(request: web.Request) -> web.Response:
     """Request, rate-limit and gateway counters."""
     return json_response(emulator_of(request).stats())
+
+
+@handles_errors
+async def spec_violations(request: web.Request) -> web.Response:
+    """What the spec checks looked at, and every body that broke Discord's spec."""
+    emu = emulator_of(request)
+    check = emu.spec_check
+    return json_response(
+        {"checked": check.checked, "violations": [v.to_json(emu.t0) for v in check.violations]}
+    )
 
 
 @handles_errors

@@ -19,6 +19,7 @@ from .limits import Limits
 from .messages import MessageStore, Upload
 from .readback import Readback
 from .records import InteractionRecord, MessageRecord, RequestRecord, TypingRecord
+from .spec_check import SpecCheck
 from .world import Channel, ChannelType, Guild, Member, Perm, Role, User, World
 
 Json = dict[str, Any]
@@ -40,6 +41,7 @@ class Emulator(Readback):
         token: str | None = None,
         bot_name: str = "flashtutor",
         nonce_window: float = 300.0,
+        check_spec: bool = True,
     ) -> None:
         # Loopback only: tests must never listen on a network interface.
         self.host = "127.0.0.1"
@@ -54,6 +56,9 @@ class Emulator(Readback):
         self.bot = self._add_user(User(self.application_id, bot_name, None, bot=True))
         self.gateway = Gateway(self, heartbeat_interval_ms)
         self.limits = Limits()
+        # Discord's OpenAPI spec: bad request bodies get Discord's 400, and the emulator's own
+        # answers and dispatches are checked too (see spec_check.py).
+        self.spec_check = SpecCheck(enabled=check_spec)
         self.messages = MessageStore(self)
         self.injector = Injector(self)
         self.interactions: dict[int, InteractionRecord] = {}
@@ -137,6 +142,16 @@ class Emulator(Readback):
         finally:
             discord.http.Route.BASE = old_base
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    def bot_self_json(self) -> Json:
+        """The bot's own user as ``GET /users/@me`` and READY give it (``UserPIIResponse``)."""
+        return {
+            **self.bot.to_json(),
+            "verified": True,
+            "mfa_enabled": False,
+            "locale": "en-US",
+            "email": None,
+        }
 
     def token_ok(self, token: str) -> bool:
         """Whether ``token`` is accepted (any non-empty token when none was configured)."""
@@ -377,7 +392,7 @@ class Emulator(Readback):
         if source.message_id is not None:
             message = self.messages.by_id[source.message_id]
             payload["message"] = message.current
-        return await self.injector.send(payload, user, channel, message)
+        return await self.injector.send(payload, user, channel, message, opened_by=source.id)
 
     async def user_message(
         self,

@@ -185,7 +185,7 @@ class Gateway:
         ]
         ready: Json = {
             "v": 10,
-            "user": {**self.emu.bot.to_json(), "verified": True, "mfa_enabled": False, "flags": 0},
+            "user": self.emu.bot_self_json(),
             "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.id,
             "session_type": "normal",
@@ -241,6 +241,7 @@ class Gateway:
     # dispatching ----------------------------------------------------------------------
 
     async def _dispatch_to(self, session: Session, event: str, data: Json) -> None:
+        self.emu.spec_check.dispatch(event, data)
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.frames.append(frame)

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 Json = dict[str, Any]
 EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
+JSON_BODY: web.ResponseKey[Any] = web.ResponseKey("json_body")
+"""The object a JSON response was made from, kept for the spec check of answers."""
+API = "/api/v10"
 
 
 class ApiError(Exception):
@@ -38,12 +41,14 @@ def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     """A JSON response with exactly ``application/json`` (discord.py compares it verbatim)."""
-    return web.Response(
+    response = web.Response(
         body=json.dumps(data).encode(),
         status=status,
         headers=headers,
         content_type="application/json",
     )
+    response[JSON_BODY] = data
+    return response
 
 
 def emulator_of(request: web.Request) -> Emulator:
@@ -60,8 +65,23 @@ def snowflake_param(request: web.Request, name: str) -> int:
 
 
 async def read_body(request: web.Request) -> tuple[Json, list[Upload]]:
-    """The JSON body, or ``payload_json`` plus ``files[n]`` from a multipart body."""
-    if request.content_type.startswith("multipart/"):
+    """The JSON body, or ``payload_json`` plus ``files[n]`` from a multipart body.
+
+    A body that breaks Discord's spec for the route raises the 400 Discord answers
+    (code 50035, "Invalid Form Body", with the fields' paths).
+    """
+    multipart = request.content_type.startswith("multipart/")
+    body, files = await _parse_body(request, multipart)
+    if body is not None:
+        path = request.path.removeprefix(API)
+        emulator_of(request).spec_check.request(request.method, path, body, multipart=multipart)
+    if body is None:
+        return {}, files
+    return (body if isinstance(body, dict) else {"_list": body}), files
+
+
+async def _parse_body(request: web.Request, multipart: bool) -> tuple[Any, list[Upload]]:
+    if multipart:
         payload: Json = {}
         files: dict[int, Upload] = {}
         reader = await request.multipart()
@@ -78,12 +98,11 @@ async def read_body(request: web.Request) -> tuple[Json, list[Upload]]:
                 files[index] = Upload(part.filename or f"file{index}", data, ctype)
         return payload, [files[i] for i in sorted(files)]
     if not request.can_read_body:
-        return {}, []
+        return None, []
     raw = await request.read()
     if not raw.strip():
-        return {}, []
+        return None, []
     try:
-        body = json.loads(raw)
+        return json.loads(raw), []
     except ValueError as exc:
         raise ApiError(400, 50109, "The request body contains invalid JSON.") from exc
-    return (body if isinstance(body, dict) else {"_list": body}), []

@@ -130,7 +130,13 @@ class Injector:
         return payload
 
     async def send(
-        self, payload: Json, user: User, channel: Channel, message: MessageRecord | None
+        self,
+        payload: Json,
+        user: User,
+        channel: Channel,
+        message: MessageRecord | None,
+        *,
+        opened_by: int | None = None,
     ) -> InteractionRecord:
         """Record the interaction and dispatch it (refused when no bot session exists).
 
@@ -148,6 +154,7 @@ class Injector:
             channel_id=channel.id,
             guild_id=channel.guild_id,
             message_id=None if message is None else message.id,
+            opened_by=opened_by,
         )
         self.emu.interactions[record.id] = record
         self.emu.interactions_by_token[record.token] = record

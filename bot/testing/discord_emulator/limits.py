@@ -86,6 +86,7 @@ class Limits:
             "message": "You are being rate limited.",
             "retry_after": retry_after,
             "global": is_global,
+            "code": 0,
         }
         headers = _limit_headers(0, 5, retry_after, "fault")
         headers.update({"Retry-After": str(max(1, round(retry_after))), "X-RateLimit-Scope": scope})
@@ -139,7 +140,7 @@ class Limits:
                     "X-RateLimit-Global": "true",
                     "X-RateLimit-Scope": "global",
                 }
-                body = {"message": "You are being rate limited.", "retry_after": retry}
+                body = {"message": "You are being rate limited.", "retry_after": retry, "code": 0}
                 body["global"] = True
                 return Decision(429, body, headers, True)
             self._global_window = (start, used + 1)
@@ -163,7 +164,7 @@ class Limits:
             headers = _limit_headers(0, size, reset_after, bucket)
             headers.update({"Retry-After": str(max(1, round(reset_after)))})
             headers["X-RateLimit-Scope"] = "user"
-            body = {"message": "You are being rate limited.", "retry_after": reset_after}
+            body = {"message": "You are being rate limited.", "retry_after": reset_after, "code": 0}
             body["global"] = False
             return Decision(429, body, headers, True)
         self._windows[key] = (start, used + 1)

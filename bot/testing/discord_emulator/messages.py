@@ -140,7 +140,7 @@ class MessageStore:
             "embeds": [
                 {"type": "rich", **e} for e in body.get("embeds", old.get("embeds", [])) or []
             ],
-            "components": list(body.get("components", old.get("components", [])) or []),
+            "components": numbered(list(body.get("components", old.get("components", [])) or [])),
             "pinned": False,
             "flags": int(body.get("flags", old.get("flags", 0)) or 0),
         }
@@ -276,6 +276,51 @@ class MessageStore:
         """Messages of ``channel_id`` in creation order."""
         records = self.by_channel.get(channel_id, [])
         return [r for r in records if include_deleted or not r.deleted]
+
+
+def numbered(components: list[Json]) -> list[Json]:
+    """``components`` as Discord echoes them: each with an ``id`` (the bot's own, else the
+    next free number in document order from 1) and without the keys sent as null (a
+    unicode emoji's ``id``, an unset label); containers get their defaults."""
+    taken: set[int] = set()
+
+    def collect(items: list[Json]) -> None:
+        for item in items:
+            if isinstance(item.get("id"), int):
+                taken.add(item["id"])
+            collect(_children(item))
+
+    collect(components)
+    counter = iter(n for n in range(1, 1 << 31) if n not in taken)
+
+    def number(item: Json) -> Json:
+        out = _without_nulls(item)
+        if not isinstance(out.get("id"), int):
+            out["id"] = next(counter)
+        if out.get("type") == 17:
+            out.setdefault("accent_color", None)
+            out.setdefault("spoiler", False)
+        if isinstance(out.get("components"), list):
+            out["components"] = [number(c) for c in out["components"]]
+        for key in ("accessory", "component"):
+            if isinstance(out.get(key), dict):
+                out[key] = number(out[key])
+        return out
+
+    return [number(c) for c in components]
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _children(item: Json) -> list[Json]:
+    found = [c for c in item.get("components") or [] if isinstance(c, dict)]
+    return found + [item[k] for k in ("accessory", "component") if isinstance(item.get(k), dict)]
 
 
 def is_dm(channel: Channel) -> bool:

@@ -12,6 +12,7 @@ from .gateway import Gateway
 from .limits import Limits
 from .messages import MessageStore
 from .records import CallbackRecord, InteractionRecord, MessageRecord, RequestRecord
+from .spec_check import SpecCheck, SpecViolation
 from .world import Channel, Guild, User, World
 
 Json = dict[str, Any]
@@ -33,6 +34,7 @@ class Readback:
     interactions: dict[int, InteractionRecord]
     commands: dict[int | None, list[Json]]
     requests: list[RequestRecord]
+    spec_check: SpecCheck
     _changed: asyncio.Event
 
     # change notification and waiting ------------------------------------------------------
@@ -172,6 +174,23 @@ class Readback:
         """REST requests the emulator had no route for."""
         return [r for r in self.requests if r.unknown]
 
+    def spec_violations(self, kind: str | None = None) -> list[SpecViolation]:
+        """Bodies that broke Discord's spec: "request" (the bot's), "response"/"gateway"."""
+        return [v for v in self.spec_check.violations if kind is None or v.kind == kind]
+
+    def problems(self) -> list[str]:
+        """What no test should accept, one line each: the emulator's own errors (a handler
+        that raised, a gateway frame it failed on), its answers and dispatches that break
+        Discord's spec, and the bot's bodies that broke it. ``assert emu.problems() == []``."""
+        found = [
+            f"emulator error on {r.method} {r.path}: {r.error}" for r in self.requests if r.error
+        ]
+        found += [
+            f"gateway error: {e.get('error')}" for e in self.gateway.events if e["kind"] == "error"
+        ]
+        found += [f"{v.kind} {v.where}: {v.errors}" for v in self.spec_check.violations]
+        return found
+
     def stats(self) -> Json:
         """Request and rate-limit counters."""
         return {
@@ -179,8 +198,15 @@ class Readback:
             "rate_limited": sum(1 for r in self.requests if r.rate_limited),
             "rate_limited_by": dict(self.limits.counts),
             "unknown": len(self.unknown_requests()),
+            # Its own bugs: a handler that raised, a gateway frame it failed on, and every
+            # answer or dispatch that breaks Discord's spec.
             "emulator_errors": sum(1 for r in self.requests if r.error)
-            + self.gateway.count("error"),
+            + self.gateway.count("error")
+            + self.spec_check.count("response")
+            + self.spec_check.count("gateway"),
+            # The bot's request bodies that broke Discord's spec (answered 400, code 50035).
+            "invalid_bodies": self.spec_check.count("request"),
+            "spec_checked": dict(self.spec_check.checked),
             # Discord bans a bot's IP for a while after 10,000 of these in 10 minutes.
             "invalid_requests": sum(1 for r in self.requests if r.status in (401, 403, 429)),
             "identify": self.gateway.count("identify"),

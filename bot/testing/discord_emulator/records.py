@@ -177,6 +177,7 @@ class InteractionRecord:
     followup_ids: list[int] = field(default_factory=list)
     modal: Json | None = None
     choices: list[Json] | None = None
+    opened_by: int | None = None  # for a modal submit: the interaction that opened the modal
 
     @property
     def response(self) -> CallbackRecord | None:

@@ -6,14 +6,25 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .http_util import ApiError, emulator_of, json_response, read_body, snowflake_param
+from .form_errors import field_error
+from .http_util import (
+    JSON_BODY,
+    ApiError,
+    emulator_of,
+    json_response,
+    read_body,
+    snowflake_param,
+)
 from .records import MessageRecord, RequestRecord, TypingRecord
 from .validation import validate_message
 from .world import Channel, ChannelType, Guild, Perm
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
 
 Json = dict[str, Any]
 API = "/api/v10"
@@ -41,14 +52,18 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     tokened = path.startswith(("/interactions/", "/webhooks/"))
     if not tokened and not emu.token_ok(request.headers.get("Authorization", "")):
         record.status = 401
-        return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        return _checked(
+            emu, request, json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        )
     decision = emu.limits.decide(request.method, path, template, dict(match), tokened)
     if decision.status != 200:
         record.status = decision.status
         record.rate_limited = decision.rate_limited
         headers = {"Via": "1.1 google", **decision.headers}
         emu.notify()
-        return json_response(decision.body, status=decision.status, headers=headers)
+        return _checked(
+            emu, request, json_response(decision.body, status=decision.status, headers=headers)
+        )
     try:
         response = await handler(request)
     except ApiError as exc:
@@ -61,6 +76,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         _log.exception("emulator error on %s %s", request.method, path)
         record.error = repr(exc)
         response = ApiError(400, 0, f"emulator error: {exc!r}").response()
+    _checked(emu, request, response)
     if decision.lose_response:
         # The work is done but the client never hears back, as when a connection dies
         # mid-response: the case nonce + enforce_nonce exists for.
@@ -76,6 +92,16 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     if decision.delay:
         # The work is done and visible (a person may already act on it); the bot hears late.
         await asyncio.sleep(decision.delay)
+    return response
+
+
+def _checked(
+    emu: Emulator, request: web.Request, response: web.StreamResponse
+) -> web.StreamResponse:
+    """``response``, after checking its body against the spec (a violation is recorded)."""
+    body = response.get(JSON_BODY) if isinstance(response, web.Response) else None
+    path = request.path[len(API) :]
+    emu.spec_check.response(request.method, path, response.status, body)
     return response
 
 
@@ -114,8 +140,7 @@ def add_routes(app: web.Application) -> None:
 
 async def get_me(request: web.Request) -> web.Response:
     """``GET /users/@me``: the bot user."""
-    emu = emulator_of(request)
-    return json_response({**emu.bot.to_json(), "verified": True, "mfa_enabled": False})
+    return json_response(emulator_of(request).bot_self_json())
 
 
 async def get_user(request: web.Request) -> web.Response:
@@ -150,12 +175,25 @@ async def get_application(request: web.Request) -> web.Response:
             "name": emu.bot.username,
             "description": "",
             "icon": None,
+            "type": None,
+            "bot": emu.bot.to_json(),
             "bot_public": True,
             "bot_require_code_grant": False,
             "owner": owner.to_json(),
             "verify_key": "0" * 64,
             "flags": 0,
+            "flags_new": "0",
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "role_connections_verification_url": None,
+            "approximate_guild_count": sum(
+                1 for g in emu.world.guilds.values() if not g.bot_removed
+            ),
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
             "team": None,
+            "eligible_oauth2_scopes": ["bot", "applications.commands"],
         }
     )
 
@@ -389,7 +427,7 @@ async def _new_thread(
     require(request, parent, Perm.CREATE_PRIVATE_THREADS if private else Perm.CREATE_PUBLIC_THREADS)
     name = str(body.get("name") or "")
     if not 1 <= len(name) <= 100:
-        raise ApiError(400, 50035, "Invalid Form Body: name: Must be between 1 and 100 in length.")
+        raise field_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
     thread = Channel(
         thread_id or emu.snowflakes.next(),
         kind,
@@ -414,7 +452,7 @@ async def create_thread(request: web.Request) -> web.Response:
     body, _ = await read_body(request)
     kind = int(body.get("type") or ChannelType.PRIVATE_THREAD)
     thread = await _new_thread(request, channel, body, kind)
-    return json_response(emulator_of(request).world.channel_json(thread))
+    return json_response(emulator_of(request).world.channel_json(thread), status=201)
 
 
 async def thread_from_message(request: web.Request) -> web.Response:
@@ -427,7 +465,7 @@ async def thread_from_message(request: web.Request) -> web.Response:
     # As on Discord, a thread started from a message has the message's id.
     thread = await _new_thread(request, channel, body, ChannelType.PUBLIC_THREAD, message.id)
     message.current["thread"] = emulator_of(request).world.channel_json(thread)
-    return json_response(emulator_of(request).world.channel_json(thread))
+    return json_response(emulator_of(request).world.channel_json(thread), status=201)
 
 
 async def add_thread_member(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .form_errors import field_error
 from .http_util import ApiError, emulator_of, json_response, read_body, snowflake_param
 from .records import EPHEMERAL, LOADING, CallbackRecord, InteractionRecord, MessageRecord
 from .validation import validate_choices, validate_message, validate_modal
@@ -56,31 +57,42 @@ def _scope(request: web.Request) -> int | None:
     return guild_id
 
 
-def _check_command(cmd: Json) -> None:
+def _check_command(cmd: Json, path: list[str | int]) -> None:
+    """Discord's rules on a command that its schema does not express (names, order)."""
     name = str(cmd.get("name") or "")
     kind = int(cmd.get("type", 1))
     if kind == 1 and (not _NAME.match(name) or name != name.lower()):
-        raise ApiError(400, 50035, f"Invalid Form Body: name: invalid command name {name!r}")
+        raise field_error(
+            [*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
+        )
     if kind == 1 and not 1 <= len(str(cmd.get("description") or "")) <= 100:
-        raise ApiError(400, 50035, f"Invalid Form Body: description of {name!r} must be 1-100")
+        raise field_error(
+            [*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+        )
     options = cmd.get("options") or []
     if len(options) > 25:
-        raise ApiError(400, 50035, f"Invalid Form Body: {name!r} has more than 25 options")
+        raise field_error(
+            [*path, "options"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+        )
     seen_optional = False
-    for option in options:
+    for i, option in enumerate(options):
         if option.get("type") in (1, 2):
-            _check_command({**option, "type": 1})
+            _check_command({**option, "type": 1}, [*path, "options", i])
             continue
         if option.get("required") and seen_optional:
-            raise ApiError(
-                400, 50035, f"Invalid Form Body: required option after optional in {name!r}"
+            raise field_error(
+                [*path, "options", i, "required"],
+                "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                "Required options must be placed before non-required options",
             )
         seen_optional = seen_optional or not option.get("required")
 
 
-def _stored(request: web.Request, cmd: Json, scope: int | None, old: list[Json]) -> Json:
+def _stored(
+    request: web.Request, cmd: Json, scope: int | None, old: list[Json], path: list[str | int]
+) -> Json:
     emu = emulator_of(request)
-    _check_command(cmd)
+    _check_command(cmd, path)
     previous = next(
         (c for c in old if c["name"] == cmd["name"] and c.get("type", 1) == cmd.get("type", 1)),
         None,
@@ -98,6 +110,11 @@ def _stored(request: web.Request, cmd: Json, scope: int | None, old: list[Json])
         "application_id": str(emu.application_id),
         "version": str(emu.snowflakes.next()),
     }
+    if stored["integration_types"] is None:
+        stored["integration_types"] = [0]  # guild install, Discord's default
+    perms = stored["default_member_permissions"]
+    # Sent as an integer or a string; Discord answers with a string.
+    stored["default_member_permissions"] = None if perms is None else str(int(perms))
     if scope is not None:
         stored["guild_id"] = str(scope)
     return stored
@@ -114,10 +131,12 @@ async def put_commands(request: web.Request) -> web.Response:
     scope = _scope(request)
     body, _ = await read_body(request)
     old = emu.commands.get(scope, [])
-    new = [_stored(request, cmd, scope, old) for cmd in body.get("_list", [])]
+    new = [_stored(request, cmd, scope, old, [i]) for i, cmd in enumerate(body.get("_list", []))]
     names = [(c["name"], c["type"]) for c in new]
     if len(names) != len(set(names)):
-        raise ApiError(400, 50035, "Invalid Form Body: duplicate command names")
+        raise field_error(
+            [], "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique"
+        )
     emu.commands[scope] = new
     emu.notify()
     return json_response(new)
@@ -129,7 +148,7 @@ async def post_command(request: web.Request) -> web.Response:
     scope = _scope(request)
     body, _ = await read_body(request)
     old = emu.commands.get(scope, [])
-    stored = _stored(request, body, scope, old)
+    stored = _stored(request, body, scope, old, [])
     emu.commands[scope] = [c for c in old if c["id"] != stored["id"]] + [stored]
     emu.notify()
     return json_response(stored, status=201)
@@ -150,22 +169,41 @@ async def delete_command(request: web.Request) -> web.Response:
 # callbacks --------------------------------------------------------------------------------
 
 
-def _message_extra(emu: Any, record: InteractionRecord) -> Json:
-    user = emu.world.users[record.user_id]
+def _metadata(emu: Any, record: InteractionRecord) -> Json:
+    """The interaction's ``interaction_metadata`` as Discord puts it on messages."""
     metadata: Json = {
         "id": str(record.id),
         "type": record.type,
-        "user": user.to_json(),
+        "user": emu.world.users[record.user_id].to_json(),
         "authorizing_integration_owners": record.payload.get("authorizing_integration_owners", {}),
     }
-    if record.type == COMMAND:
-        metadata["name"] = record.payload["data"]["name"]
-    return {
+    if record.type == COMPONENT and record.message_id is not None:
+        metadata["interacted_message_id"] = str(record.message_id)
+    opener = emu.interactions.get(record.opened_by or 0)
+    if record.type == MODAL_SUBMIT and opener is not None:
+        metadata["triggering_interaction_metadata"] = _metadata(emu, opener)
+    return metadata
+
+
+def _message_extra(emu: Any, record: InteractionRecord, *, followup: bool = False) -> Json:
+    metadata = _metadata(emu, record)
+    if followup and record.original_message_id is not None:
+        metadata["original_response_message_id"] = str(record.original_message_id)
+    extra: Json = {
         "webhook_id": str(emu.application_id),
         "application_id": str(emu.application_id),
         "interaction_metadata": metadata,
         "type": 20 if record.type == COMMAND else 0,
     }
+    if record.type == COMMAND:
+        # The older ``interaction`` object Discord still sends on a command's messages.
+        extra["interaction"] = {
+            "id": str(record.id),
+            "type": record.type,
+            "name": record.payload["data"]["name"],
+            "user": metadata["user"],
+        }
+    return extra
 
 
 async def callback(request: web.Request) -> web.Response:
@@ -189,13 +227,16 @@ async def callback(request: web.Request) -> web.Response:
     if request.query.get("with_response") not in ("1", "true", "True"):
         return web.Response(status=204)
     info: Json = {"id": str(record.id), "type": record.type}
-    resource: Json = {"type": kind}
+    answer: Json = {"interaction": info}
     if message is not None:
         info["response_message_id"] = str(message.id)
         info["response_message_loading"] = bool(message.flags & LOADING)
         info["response_message_ephemeral"] = message.ephemeral
-        resource["message"] = message.current
-    return json_response({"interaction": info, "resource": resource})
+        if kind in (MESSAGE, UPDATE):
+            # Discord names a resource only for a message sent or updated (and an activity
+            # launched); a deferred response is known by response_message_loading.
+            answer["resource"] = {"type": kind, "message": message.current}
+    return json_response(answer)
 
 
 async def _apply_callback(
@@ -313,7 +354,7 @@ async def followup(request: web.Request) -> web.Response:
             files=files,
             by_bot=True,
             interaction_id=record.id,
-            extra=_message_extra(emu, record),
+            extra=_message_extra(emu, record, followup=True),
         )
     record.followup_ids.append(message.id)
     emu.notify()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .form_errors import field_error
 from .http_util import ApiError
 
 Json = dict[str, Any]
@@ -31,8 +32,14 @@ CHOICES_MAX = 25
 
 
 def _invalid(path: str, why: str) -> ApiError:
-    errors = {path: {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": why}]}}
-    return ApiError(400, 50035, f"Invalid Form Body: {path}: {why}", errors)
+    """Discord's 400 "Invalid Form Body" for the field at dotted ``path``."""
+    if why.startswith("This field is required"):
+        code = "BASE_TYPE_REQUIRED"
+    elif why.startswith("Must be between"):
+        code = "BASE_TYPE_BAD_LENGTH"
+    else:
+        code = "BASE_TYPE_MAX_LENGTH"
+    return field_error(path.split("."), code, why)
 
 
 def validate_message(body: Json, *, files: int, creating: bool) -> None:

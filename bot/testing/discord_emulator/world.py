@@ -70,7 +70,7 @@ class User:
     bot: bool = False
 
     def to_json(self) -> Json:
-        """Return the user object."""
+        """Return the user object (Discord's ``UserResponse``)."""
         data: Json = {
             "id": str(self.id),
             "username": self.username,
@@ -78,6 +78,12 @@ class User:
             "discriminator": "0",
             "avatar": None,
             "public_flags": 0,
+            "flags": 0,
+            "banner": None,
+            "accent_color": None,
+            "avatar_decoration_data": None,
+            "collectibles": None,
+            "primary_guild": None,
         }
         if self.bot:
             data["bot"] = True
@@ -99,6 +105,7 @@ class Role:
             "id": str(self.id),
             "name": self.name,
             "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
             "hoist": False,
             "icon": None,
             "unicode_emoji": None,
@@ -219,6 +226,7 @@ class World:
             "joined_at": member.joined_at,
             "nick": member.nick,
             "avatar": None,
+            "banner": None,
             "deaf": False,
             "mute": False,
             "flags": 0,
@@ -287,9 +295,14 @@ class World:
             "id": str(guild.id),
             "name": guild.name,
             "icon": None,
+            "description": None,
+            "home_header": None,
             "splash": None,
             "discovery_splash": None,
+            "banner": None,
             "owner_id": str(guild.owner_id),
+            "application_id": None,
+            "region": "deprecated",
             "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0,
@@ -302,11 +315,22 @@ class World:
             "mfa_level": 0,
             "system_channel_id": None,
             "system_channel_flags": 0,
+            "widget_enabled": False,
+            "widget_channel_id": None,
             "rules_channel_id": None,
             "public_updates_channel_id": None,
+            "safety_alerts_channel_id": None,
+            "max_presences": None,
+            "max_members": 500_000,
+            "max_stage_video_channel_users": 50,
+            "max_video_channel_users": 25,
+            "vanity_url_code": None,
             "preferred_locale": "en-US",
             "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "nsfw": False,
             "nsfw_level": 0,
+            "incidents_data": None,
             "premium_progress_bar_enabled": False,
             "joined_at": iso_now(),
             "large": False,
