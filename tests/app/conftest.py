@@ -240,3 +240,6 @@ async def world(
             record_latencies(emu, request.module.__name__)
             await bot.runner.stop()
             await asyncio.to_thread(services.close)
+        # The emulator's own errors, its answers that break Discord's spec, and the bot's
+        # bodies that break it (Discord would have refused them).
+        assert emu.problems() == []

@@ -56,6 +56,7 @@ async def place(
         cwd = tmp_path_factory.mktemp("cwd")  # no stray .env is read
         yield Place(emu, guild, emu.channel_named(guild, "general"), alice, env, data_dir, cwd)
         record_latencies(emu, __name__)
+        assert emu.problems() == []
 
 
 async def flashtutor(

@@ -37,3 +37,4 @@ async def test_measure_push_rate_against_the_realistic_limiter() -> None:
         assert all(len(emu.dm_messages(u)) == 1 for u in more)
         assert known["requests"] == 30
         assert known["rate_limited"] == emu.stats()["rate_limited"] == 0
+        assert emu.problems() == []

@@ -149,3 +149,4 @@ async def daily_world(
             await world.runner.stop()
             await asyncio.to_thread(services.close)
         assert emu.stats()["emulator_errors"] == 0
+        assert emu.problems() == []

@@ -230,7 +230,7 @@ async def test_discord_py_reads_the_invalid_form_body_as_from_discord(
     assert info.value.status == 400 and info.value.code == 50035
     assert "In embeds.0.title: Must be 256 or fewer in length." in info.value.text
     payload = json.dumps({"content": "file", "attachments": [{"id": 0, "filename": "a.txt"}]})
-    form = [
+    form: list[dict[str, Any]] = [
         {"name": "payload_json", "value": payload},
         {"name": "files[0]", "value": b"hi", "filename": "a.txt", "content_type": "text/plain"},
     ]
