@@ -10,26 +10,30 @@ from typing import Any
 
 from aiohttp import web
 
-from . import control, rest, rest_interactions
+from . import control, control_readback, rest, rest_interactions, rest_messages
+from .actions import PersonActions
+from .faults import Faults
 from .gateway import Gateway
 from .http_util import EMULATOR_KEY
 from .ids import SnowflakeFactory
-from .inject import InjectionError, Injector
+from .inject import Injector
 from .limits import Limits
 from .messages import MessageStore, Upload
 from .readback import Readback
-from .records import InteractionRecord, MessageRecord, RequestRecord, TypingRecord
+from .records import InteractionRecord, RequestRecord, TypingRecord
 from .spec_check import SpecCheck
 from .world import Channel, ChannelType, Guild, Member, Perm, Role, User, World
 
 Json = dict[str, Any]
 
 
-class Emulator(Readback):
+class Emulator(Readback, PersonActions, Faults):
     """A loopback Discord API v10: gateway + REST + control, for the real discord.py client.
 
     Use ``async with Emulator() as emu:`` (or ``await emu.start()``/``await emu.stop()``);
     then point discord.py at ``emu.api_base`` and ``emu.gateway_url`` (see ``patch_discord``).
+    A person's actions are in ``PersonActions``, faults in ``Faults``, read-back and waits
+    in ``Readback``.
     """
 
     def __init__(
@@ -82,8 +86,10 @@ class Emulator(Readback):
         app.router.add_get("/", self.gateway.handle)
         app.router.add_get("/gateway", self.gateway.handle)
         rest.add_routes(app)
+        rest_messages.add_routes(app)
         rest_interactions.add_routes(app)
         control.add_routes(app)
+        control_readback.add_routes(app)
         return app
 
     async def start(self) -> Emulator:
@@ -292,196 +298,3 @@ class Emulator(Readback):
         """Store a person's file; returns the attachment object (its url serves the bytes)."""
         upload = file if isinstance(file, Upload) else Upload(file[0], file[1])
         return self.messages.store_upload(upload).to_json(self.base_url)
-
-    # a person's actions -----------------------------------------------------------------
-
-    async def slash(
-        self,
-        name: str,
-        *,
-        user: User,
-        channel: Channel,
-        options: dict[str, Any] | None = None,
-        require_synced: bool = True,
-        override_permissions: bool = False,
-    ) -> InteractionRecord:
-        """``user`` runs ``/name`` (``"deck upload"`` for a subcommand) with ``options``.
-
-        Like Discord, refuses commands the user cannot see: unsynced ones, guild-only ones
-        in DMs, and ones whose default permissions the user lacks (unless
-        ``override_permissions``, which emulates a server's override in its settings).
-        """
-        data = self.injector.command_data(
-            name,
-            options or {},
-            channel,
-            focused=None,
-            require_synced=require_synced,
-            user=user,
-            override_permissions=override_permissions,
-        )
-        payload = self.injector.envelope(2, user, channel, data)
-        return await self.injector.send(payload, user, channel, None)
-
-    async def autocomplete(
-        self,
-        name: str,
-        *,
-        user: User,
-        channel: Channel,
-        focused: str,
-        options: dict[str, Any],
-        require_synced: bool = True,
-    ) -> InteractionRecord:
-        """``user`` types into option ``focused`` of ``/name``; the bot answers with choices."""
-        data = self.injector.command_data(
-            name,
-            options,
-            channel,
-            focused=focused,
-            require_synced=require_synced,
-            user=user,
-            override_permissions=True,
-        )
-        payload = self.injector.envelope(4, user, channel, data)
-        return await self.injector.send(payload, user, channel, None)
-
-    async def click(
-        self,
-        message: MessageRecord | int,
-        custom_id: str,
-        *,
-        user: User,
-        values: list[str] | None = None,
-    ) -> InteractionRecord:
-        """``user`` presses the button (or picks ``values`` in the select) ``custom_id``."""
-        record = message if isinstance(message, MessageRecord) else self.messages.by_id[message]
-        component = self.injector.find_component(record.components, custom_id)
-        if component is None:
-            raise InjectionError(f"message {record.id} has no component {custom_id!r}")
-        if component.get("disabled"):
-            raise InjectionError(f"component {custom_id!r} is disabled")
-        data: Json = {"custom_id": custom_id, "component_type": component.get("type", 2)}
-        if values is not None:
-            data["values"] = values
-        channel = self.world.channels[record.channel_id]
-        payload = self.injector.envelope(3, user, channel, data)
-        payload["message"] = record.current
-        return await self.injector.send(payload, user, channel, record)
-
-    async def submit_modal(
-        self,
-        opened_by: InteractionRecord | int,
-        values: dict[str, Any],
-        *,
-        as_user: User | None = None,
-    ) -> InteractionRecord:
-        """The person who got the modal from ``opened_by`` fills in ``values`` and submits
-        (``as_user``: someone else sends that form, as a forged payload could)."""
-        source = self.interaction(opened_by)
-        if source.modal is None:
-            raise InjectionError(f"interaction {source.id} did not open a modal")
-        user = as_user or self.world.users[source.user_id]
-        channel = self.world.channels[source.channel_id]
-        data = {
-            "custom_id": source.modal["custom_id"],
-            "components": self.injector.modal_components(source.modal, values),
-        }
-        payload = self.injector.envelope(5, user, channel, data)
-        message = None
-        if source.message_id is not None:
-            message = self.messages.by_id[source.message_id]
-            payload["message"] = message.current
-        return await self.injector.send(payload, user, channel, message, opened_by=source.id)
-
-    async def user_message(
-        self,
-        channel: Channel,
-        user: User,
-        content: str,
-        *,
-        attachments: tuple[Upload, ...] = (),
-        reply_to: MessageRecord | None = None,
-    ) -> MessageRecord:
-        """``user`` posts ``content`` in ``channel`` (a guild channel, thread or DM)."""
-        body: Json = {"content": content, "attachments": []}
-        files = list(attachments)
-        body["attachments"] = [{"id": str(i)} for i in range(len(files))]
-        if reply_to is not None:
-            body["message_reference"] = {
-                "message_id": str(reply_to.id),
-                "channel_id": str(channel.id),
-            }
-        return await self.messages.create(
-            channel=channel, author=user, body=body, files=files, by_bot=False
-        )
-
-    # faults -----------------------------------------------------------------------------
-
-    def rate_limit(
-        self,
-        count: int = 1,
-        route: str | None = None,
-        *,
-        retry_after: float = 0.5,
-        is_global: bool = False,
-    ) -> None:
-        """The next ``count`` requests matching regex ``route`` (on "METHOD /path") get 429."""
-        self.limits.add_rate_limit(count, route, retry_after, is_global)
-
-    def fail(self, count: int, route: str | None, status: int, code: int, message: str) -> None:
-        """The next ``count`` requests matching ``route`` fail with a Discord error body."""
-        self.limits.add_fault(count, route, status, code, message)
-
-    def lose_responses(self, count: int = 1, route: str | None = None) -> None:
-        """Carry out the next ``count`` matching requests but cut the connection before the
-        response (the bot sees a connection error; the message exists anyway)."""
-        self.limits.add_lost_response(count, route)
-
-    def slow_responses(
-        self, count: int = 1, route: str | None = None, seconds: float = 1.0
-    ) -> None:
-        """Carry out the next ``count`` matching requests at once but answer ``seconds`` late
-        (what a person sees may change before the bot hears back)."""
-        self.limits.add_slow_response(count, route, seconds)
-
-    def set_rate_limits(
-        self,
-        global_per_second: float | None = 50.0,
-        route_limits: bool = True,
-        *,
-        window_scale: float = 1.0,
-    ) -> None:
-        """Turn on Discord-like limits (a global bucket per second and per-route buckets).
-
-        ``window_scale`` shrinks the per-route windows (0.1 = ten times faster) for quick tests.
-        """
-        self.limits.configure(
-            global_per_second=global_per_second,
-            route_limits=route_limits,
-            window_scale=window_scale,
-        )
-
-    def hold_connections(self) -> None:
-        """New gateway connections wait before HELLO until ``release_connections``."""
-        self.gateway.accepting.clear()
-
-    def release_connections(self) -> None:
-        """Let held gateway connections proceed."""
-        self.gateway.accepting.set()
-
-    async def drop_connection(self) -> int:
-        """Cut the bot's gateway socket(s) abruptly; the bot should RESUME."""
-        return await self.gateway.drop()
-
-    async def close_connection(self, code: int = 4000) -> int:
-        """Close the bot's socket(s) with a close code (4000 resumes; 4004 is fatal)."""
-        return await self.gateway.close_with(code)
-
-    async def request_reconnect(self) -> int:
-        """Send op 7 RECONNECT; the bot should RESUME."""
-        return await self.gateway.request_reconnect()
-
-    async def invalidate_session(self, resumable: bool = False) -> int:
-        """Send op 9 INVALID_SESSION; not resumable means the bot must IDENTIFY again."""
-        return await self.gateway.invalidate_session(resumable)
