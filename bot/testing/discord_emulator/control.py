@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .http_util import emulator_of, json_response
+from .answers import json_response
+from .http_util import emulator_of
 from .inject import InjectionError
 from .messages import Upload
 from .world import Channel, Guild, User
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .state import EmulatorState
 
 Json = dict[str, Any]
 C = "/_control"
@@ -76,22 +77,22 @@ async def read_json(request: web.Request) -> Json:
     return data if isinstance(data, dict) else {}
 
 
-def user_of(emu: Emulator, raw: Any) -> User:
+def user_of(emu: EmulatorState, raw: Any) -> User:
     """The user with id ``raw``."""
     return emu.world.users[int(raw)]
 
 
-def channel_of(emu: Emulator, raw: Any) -> Channel:
+def channel_of(emu: EmulatorState, raw: Any) -> Channel:
     """The channel with id ``raw``."""
     return emu.world.channels[int(raw)]
 
 
-def guild_of(emu: Emulator, raw: Any) -> Guild:
+def guild_of(emu: EmulatorState, raw: Any) -> Guild:
     """The guild with id ``raw``."""
     return emu.world.guilds[int(raw)]
 
 
-def guild_summary(emu: Emulator, guild: Guild) -> Json:
+def guild_summary(emu: EmulatorState, guild: Guild) -> Json:
     """A guild with its channel, role and member ids."""
     return {
         "id": str(guild.id),
@@ -232,7 +233,7 @@ async def upload(request: web.Request) -> web.Response:
 # injection --------------------------------------------------------------------------------
 
 
-def _options(emu: Emulator, raw: Json) -> Json:
+def _options(emu: EmulatorState, raw: Json) -> Json:
     # Attachment options may be given inline as {"filename", "text"|"data_base64"}.
     return {
         k: emu.upload(_upload(v)) if isinstance(v, dict) and "id" not in v else v

@@ -6,8 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .answers import json_response
 from .control import C, guild_of, handles_errors, read_json, user_of
-from .http_util import emulator_of, json_response
+from .http_util import emulator_of
 
 Json = dict[str, Any]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .http_util import ApiError
+from .answers import ApiError
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

@@ -12,17 +12,43 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
 from .ids import new_token
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
+from .spec_check import SpecCheck
+from .world import World
 
 Json = dict[str, Any]
 _log = logging.getLogger(__name__)
+
+
+class GatewayHost(Protocol):
+    """What the gateway needs of the emulator around it."""
+
+    world: World
+    application_id: int
+    t0: float
+    spec_check: SpecCheck
+    privileged_intents_allowed: bool
+
+    @property
+    def gateway_url(self) -> str:
+        """Where a client resumes."""
+        ...
+
+    def token_ok(self, token: str) -> bool:
+        """Whether ``token`` is accepted."""
+        ...
+
+    def bot_self_json(self) -> Json:
+        """The bot's own user object."""
+        ...
+
+    def notify(self) -> None:
+        """Wake the waiters: something was recorded."""
+        ...
 
 
 class Intent:
@@ -81,7 +107,7 @@ class Session:
 class Gateway:
     """Serves the gateway websocket and routes dispatches to the live sessions."""
 
-    def __init__(self, emulator: Emulator, heartbeat_interval_ms: int) -> None:
+    def __init__(self, emulator: GatewayHost, heartbeat_interval_ms: int) -> None:
         self.emu = emulator
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.ack_heartbeats = True

@@ -1,4 +1,4 @@
-"""Shared HTTP plumbing: the app key, Discord-style errors, body parsing."""
+"""Shared HTTP plumbing: the app key, path parameters, body parsing (with the spec check)."""
 
 from __future__ import annotations
 
@@ -7,51 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from .answers import ApiError
 from .messages import Upload
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .state import EmulatorState
 
 Json = dict[str, Any]
-EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
-JSON_BODY: web.ResponseKey[Any] = web.ResponseKey("json_body")
-"""The object a JSON response was made from, kept for the spec check of answers."""
+EMULATOR_KEY: web.AppKey[EmulatorState] = web.AppKey("emulator")
 API = "/api/v10"
 
 
-class ApiError(Exception):
-    """A Discord JSON error: ``{"message": ..., "code": ...}`` with an HTTP status."""
-
-    def __init__(self, status: int, code: int, message: str, errors: Json | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-    def response(self) -> web.Response:
-        """The error as an HTTP response."""
-        body: Json = {"message": self.message, "code": self.code}
-        if self.errors:
-            body["errors"] = self.errors
-        return json_response(body, status=self.status)
-
-
-def json_response(
-    data: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A JSON response with exactly ``application/json`` (discord.py compares it verbatim)."""
-    response = web.Response(
-        body=json.dumps(data).encode(),
-        status=status,
-        headers=headers,
-        content_type="application/json",
-    )
-    response[JSON_BODY] = data
-    return response
-
-
-def emulator_of(request: web.Request) -> Emulator:
+def emulator_of(request: web.Request) -> EmulatorState:
     """The emulator serving ``request``."""
     return request.app[EMULATOR_KEY]
 

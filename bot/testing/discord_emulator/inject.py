@@ -8,15 +8,13 @@ person's Discord client cannot submit anything else.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .ids import new_token
+from .gateway import Gateway
+from .ids import SnowflakeFactory, new_token
 from .messages import Upload
 from .records import InteractionRecord, MessageRecord
-from .world import Channel, Role, User
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
+from .world import Channel, Role, User, World
 
 Json = dict[str, Any]
 
@@ -32,6 +30,23 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT =
     10,
     11,
 )
+
+
+class InjectorHost(Protocol):
+    """What the injector needs of the emulator around it."""
+
+    world: World
+    snowflakes: SnowflakeFactory
+    gateway: Gateway
+    bot: User
+    application_id: int
+    commands: dict[int | None, list[Json]]
+    interactions: dict[int, InteractionRecord]
+    interactions_by_token: dict[str, InteractionRecord]
+
+    def upload(self, file: Upload | tuple[str, bytes]) -> Json:
+        """Store a person's file; its attachment object."""
+        ...
 
 
 class InjectionError(ValueError):
@@ -81,7 +96,7 @@ def _check_limits(name: str, value: Any, kind: int, spec: Json) -> None:
 class Injector:
     """Creates interactions and user messages and dispatches them over the gateway."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: InjectorHost) -> None:
         self.emu = emulator
 
     # shared envelope ---------------------------------------------------------------------

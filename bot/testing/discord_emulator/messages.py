@@ -5,19 +5,35 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .gateway import Intent, Session
-from .ids import iso_now
+from .gateway import Gateway, Intent, Session
+from .ids import SnowflakeFactory, iso_now
 from .records import EPHEMERAL, LOADING, MessageRecord, MessageVersion
-from .world import Channel, ChannelType, User
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
+from .world import Channel, ChannelType, User, World
 
 Json = dict[str, Any]
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+
+class MessageHost(Protocol):
+    """What the message store needs of the emulator around it."""
+
+    world: World
+    snowflakes: SnowflakeFactory
+    gateway: Gateway
+    bot: User
+    nonce_window: float
+
+    @property
+    def base_url(self) -> str:
+        """Where attachment bytes are served."""
+        ...
+
+    def notify(self) -> None:
+        """Wake the waiters: something was recorded."""
+        ...
 
 
 @dataclass
@@ -68,7 +84,7 @@ def _guess_type(filename: str) -> str:
 class MessageStore:
     """Every message by id, in creation order per channel."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: MessageHost) -> None:
         self.emu = emulator
         self.by_id: dict[int, MessageRecord] = {}
         self.by_channel: dict[int, list[MessageRecord]] = {}

@@ -15,19 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .http_util import (
-    JSON_BODY,
-    ApiError,
-    emulator_of,
-    json_response,
-    read_body,
-    snowflake_param,
-)
+from .answers import JSON_BODY, ApiError, json_response
+from .http_util import emulator_of, read_body, snowflake_param
 from .records import RequestRecord
 from .world import Channel, Guild, Perm
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .state import EmulatorState
 
 Json = dict[str, Any]
 API = "/api/v10"
@@ -99,7 +93,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 def _checked(
-    emu: Emulator, request: web.Request, response: web.StreamResponse
+    emu: EmulatorState, request: web.Request, response: web.StreamResponse
 ) -> web.StreamResponse:
     """``response``, after checking its body against the spec (a violation is recorded)."""
     body = response.get(JSON_BODY) if isinstance(response, web.Response) else None

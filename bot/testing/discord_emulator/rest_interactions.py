@@ -8,8 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .answers import ApiError, json_response
 from .form_errors import field_error
-from .http_util import ApiError, emulator_of, json_response, read_body, snowflake_param
+from .http_util import emulator_of, read_body, snowflake_param
 from .records import EPHEMERAL, LOADING, CallbackRecord, InteractionRecord, MessageRecord
 from .validation import validate_choices, validate_message, validate_modal
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .answers import ApiError, json_response
 from .form_errors import field_error
-from .http_util import ApiError, emulator_of, json_response, read_body, snowflake_param
+from .http_util import emulator_of, read_body, snowflake_param
 from .records import MessageRecord, TypingRecord
 from .rest import API, channel_or_404, require
 from .validation import validate_message

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answers import ApiError
 from .form_errors import field_error
-from .http_util import ApiError
 
 Json = dict[str, Any]
 

@@ -14,7 +14,7 @@ import pytest
 from discord.http import Route
 
 from bot.testing.discord_emulator import Emulator
-from bot.testing.discord_emulator.http_util import ApiError
+from bot.testing.discord_emulator.answers import ApiError
 from bot.testing.discord_emulator.openapi import spec
 from bot.testing.discord_emulator.spec_check import SpecCheck
 from bot.testing.discord_emulator.world import Channel, ChannelType, Role
