@@ -7,12 +7,18 @@
   breaks the spec's schema is the emulator's own bug: it is recorded (``violations``) and
   counted in ``stats()["emulator_errors"]``, and the answer goes out unchanged so the test
   that exposed it can still say what it saw.
+
+Answers and dispatches are checked later, when the findings are read (``violations``,
+``checked``, ``stats()``), from a copy of the JSON as sent: the check never stands between
+what the emulator does and the bot hearing of it, so it changes no timing a test observes.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,10 +81,11 @@ class SpecCheck:
     """The emulator's spec checks and what they found."""
 
     enabled: bool = True
-    violations: list[SpecViolation] = field(default_factory=list)
-    checked: dict[str, int] = field(
+    _found: list[SpecViolation] = field(default_factory=list)
+    _checked: dict[str, int] = field(
         default_factory=lambda: {"request": 0, "response": 0, "gateway": 0}
     )
+    _pending: deque[Callable[[], None]] = field(default_factory=deque)
     _spec: Spec | None = None
 
     @property
@@ -88,12 +95,34 @@ class SpecCheck:
             self._spec = spec()
         return self._spec
 
+    @property
+    def violations(self) -> list[SpecViolation]:
+        """Every body that broke the spec so far (the pending checks are run first)."""
+        self.flush()
+        return self._found
+
+    @property
+    def checked(self) -> dict[str, int]:
+        """How many bodies were checked, by kind: request, response, gateway."""
+        self.flush()
+        return self._checked
+
+    @property
+    def pending(self) -> int:
+        """How many answers and dispatches wait to be checked."""
+        return len(self._pending)
+
     def count(self, kind: str) -> int:
         """How many violations of ``kind`` were found."""
         return sum(1 for v in self.violations if v.kind == kind)
 
+    def flush(self) -> None:
+        """Run the checks of answers and dispatches still waiting."""
+        while self._pending:
+            self._pending.popleft()()
+
     def _record(self, kind: str, where: str, errors: dict[str, str]) -> None:
-        self.violations.append(SpecViolation(time.monotonic(), kind, where, errors))
+        self._found.append(SpecViolation(time.monotonic(), kind, where, errors))
 
     # requests --------------------------------------------------------------------------
 
@@ -107,7 +136,7 @@ class SpecCheck:
         validator = self.spec.request_validator(method, template, multipart)
         if validator is None:
             return
-        self.checked["request"] += 1
+        self._checked["request"] += 1
         errors = list(validator.iter_errors(body))
         if not errors:
             return
@@ -117,11 +146,13 @@ class SpecCheck:
 
     # responses -------------------------------------------------------------------------
 
-    def response(self, method: str, path: str, status: int, body: Any) -> None:
-        """Record a violation when a JSON answer breaks the spec's schema for its status."""
-        if not self.enabled or status >= 500:
+    def response(self, method: str, path: str, status: int, body: bytes | None) -> None:
+        """Check a JSON answer (``body`` as sent) against the spec's schema for its status."""
+        if self.enabled and status < 500:
             # The spec documents no server errors: a 5xx here is an injected outage.
-            return
+            self._pending.append(lambda: self._response(method, path, status, body))
+
+    def _response(self, method: str, path: str, status: int, raw: bytes | None) -> None:
         template = self.spec.operation(method, path)
         if template is None:
             return
@@ -131,24 +162,27 @@ class SpecCheck:
             self._record("response", where, {"": f"the spec lists no {status} answer here"})
             return
         validator = self.spec.response_validator(method, template, key)
-        self.checked["response"] += 1
+        self._checked["response"] += 1
         if validator is None:
-            if body is not None:
+            if raw:
                 self._record("response", where, {"": "the spec defines no body for it"})
             return
-        errors = list(validator.iter_errors(body))
+        errors = list(validator.iter_errors(json.loads(raw) if raw else None))
         if errors:
             self._record("response", where, flatten(from_schema(self.spec.responses, errors)))
 
     # gateway ---------------------------------------------------------------------------
 
     def dispatch(self, event: str, data: Any) -> None:
-        """Record a violation when a dispatch's objects break the spec's object schemas."""
-        if not self.enabled:
-            return
-        for selector, name in GATEWAY_SCHEMAS.get(event, []):
+        """Check a dispatch's objects against the spec's object schemas (a copy of ``data``)."""
+        if self.enabled and event in GATEWAY_SCHEMAS:
+            text = json.dumps(data)
+            self._pending.append(lambda: self._dispatch(event, json.loads(text)))
+
+    def _dispatch(self, event: str, data: Any) -> None:
+        for selector, name in GATEWAY_SCHEMAS[event]:
             for where, value in _select(data, selector):
-                self.checked["gateway"] += 1
+                self._checked["gateway"] += 1
                 validator = self._object(name, value)
                 errors = list(validator.iter_errors(value))
                 if errors:

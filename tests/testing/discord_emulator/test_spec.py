@@ -147,26 +147,42 @@ def test_a_route_without_a_request_schema_and_a_disabled_check_let_bodies_throug
 # the emulator's own answers and dispatches ------------------------------------------------------
 
 
+def sent(value: Any) -> bytes:
+    """A JSON body as the emulator sends it."""
+    return json.dumps(value).encode()
+
+
 def test_a_wrong_answer_is_recorded_not_refused() -> None:
     check = SpecCheck()
-    check.response("GET", "/users/1", 200, {"id": "1", "username": "u"})
+    check.response("GET", "/users/1", 200, sent({"id": "1", "username": "u"}))
     [violation] = check.violations
     assert violation.kind == "response" and violation.where == "200 GET /users/{user_id}"
     assert violation.errors["avatar"] == "This field is required"
-    check.response("POST", "/channels/1/threads", 200, {})
+    check.response("POST", "/channels/1/threads", 200, sent({}))
     assert check.violations[-1].errors == {"": "the spec lists no 200 answer here"}
     check.response("DELETE", "/channels/1/messages/2", 204, None)
-    check.response("GET", "/channels/1", 500, {"message": "boom"})  # an injected outage
+    check.response("GET", "/channels/1", 500, sent({"message": "boom"}))  # an injected outage
     assert len(check.violations) == 2
+    assert check.checked["response"] == 2
+
+
+def test_answers_are_checked_when_read_as_they_were_sent() -> None:
+    check = SpecCheck()
+    user = {"id": "1", "username": "u"}
+    check.dispatch("READY", {"user": user})
+    user["id"] = "not a snowflake"  # a later change to the object is not what was sent
+    assert check.pending == 1  # nothing checked yet: the answer went out unhindered
+    [violation] = check.violations
+    assert check.pending == 0 and "id" not in violation.errors
 
 
 def test_error_answers_are_checked_with_discords_string_field_codes() -> None:
     check = SpecCheck()
     nested = {"content": leaf("BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")}
-    check.response(
-        "POST", MESSAGES, 400, {"code": 50035, "message": "Invalid Form Body", "errors": nested}
-    )
-    check.response("POST", MESSAGES, 429, {"message": "slow", "retry_after": 1.0, "global": False})
+    invalid = {"code": 50035, "message": "Invalid Form Body", "errors": nested}
+    check.response("POST", MESSAGES, 400, sent(invalid))
+    slow = {"message": "slow", "retry_after": 1.0, "global": False}
+    check.response("POST", MESSAGES, 429, sent(slow))
     [violation] = check.violations
     assert violation.where.startswith("429") and violation.errors == {
         "code": "This field is required"
