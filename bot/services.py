@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +22,8 @@ from bot.core.prompts import Prompts
 from bot.core.records import CheckResult
 from bot.core.tutor import Tutor
 from bot.infra.conversations import ConversationStore
+from bot.infra.db import open_database
+from bot.infra.db.copy import CopiedTable, copy_database
 from bot.infra.embedder import ONNX_SUFFIX, Embedder, load_embedder
 from bot.infra.health import HEARTBEAT_MAX_AGE_S, run_checks
 from bot.infra.index import CardIndex, SyncReport
@@ -40,6 +42,16 @@ class PreparedModels:
 
     llm: Path | None
     onnx_embedder: Path | None
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseMigration:
+    """What `Services.migrate_database` did: migrations applied, and the copy if asked for."""
+
+    source: str
+    applied: list[str]
+    target: str | None = None
+    tables: list[CopiedTable] = field(default_factory=list)
 
 
 class Services:
@@ -65,8 +77,8 @@ class Services:
 
     @cached_property
     def store(self) -> ProgressStore:
-        """The SQLite progress store."""
-        return ProgressStore(self.settings.db_path)
+        """The progress store (SQLite by default, PostgreSQL by `database_url`)."""
+        return ProgressStore(self.settings.database)
 
     @cached_property
     def conversations(self) -> ConversationStore:
@@ -139,6 +151,30 @@ class Services:
         if embedder.endswith(ONNX_SUFFIX):
             onnx = export_onnx(embedder.removesuffix(ONNX_SUFFIX), self.settings.models_dir)
         return PreparedModels(llm=llm, onnx_embedder=onnx)
+
+    def migrate_database(
+        self,
+        to: str | None = None,
+        *,
+        source: str | None = None,
+        on_table: Callable[[CopiedTable], None] | None = None,
+    ) -> DatabaseMigration:
+        """Apply pending migrations to the progress database (or `source`); with `to`, copy
+        every row into that empty database (migrated first), verified by row counts.
+        """
+        db = open_database(source or self.settings.database, apply_migrations=False)
+        try:
+            applied = db.migrate()
+            if to is None:
+                return DatabaseMigration(db.describe(), applied)
+            target = open_database(to)
+            try:
+                tables = copy_database(db, target, on_table=on_table)
+                return DatabaseMigration(db.describe(), applied, target.describe(), tables)
+            finally:
+                target.close()
+        finally:
+            db.close()
 
     def close(self) -> None:
         """Release the model and the database."""

@@ -7,12 +7,36 @@ reads the environment at import time, so tests build their own with temporary di
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_shard_ids(text: str, count: int) -> list[int]:
+    """`0-3`, `0,2,5` or `1` -> sorted shard ids, each below `count`."""
+    ids: set[int] = set()
+    for part in text.split(","):
+        lo, sep, hi = part.strip().partition("-")
+        try:
+            first, last = int(lo), int(hi if sep else lo)
+        except ValueError:
+            raise ValueError(
+                f"FLASHTUTOR_SHARD_IDS: {part.strip()!r} is not a shard or a range like 0-3"
+            ) from None
+        if first > last or first < 0:
+            raise ValueError(
+                f"FLASHTUTOR_SHARD_IDS: {part.strip()!r} is an empty or negative range"
+            )
+        ids.update(range(first, last + 1))
+    if max(ids) >= count:
+        raise ValueError(
+            f"FLASHTUTOR_SHARD_IDS: shard {max(ids)} does not exist with "
+            f"FLASHTUTOR_SHARD_COUNT={count} (shards are 0 to {count - 1})"
+        )
+    return sorted(ids)
 
 
 class Settings(BaseSettings):
@@ -34,6 +58,15 @@ class Settings(BaseSettings):
     models_dir: Path = Field(
         Path("data") / "models",
         description="Assembled model files (the default GGUF); unset means `<data_dir>/models`.",
+    )
+
+    database_url: str | None = Field(
+        None,
+        description=(
+            "The progress database: `sqlite:///path/to/file` (default: "
+            "`<data_dir>/flashtutor.sqlite3`) or `postgresql://user:password@host:port/dbname`, "
+            "which several bot processes can share."
+        ),
     )
 
     # Embeddings and search.
@@ -88,6 +121,22 @@ class Settings(BaseSettings):
         description="Request the privileged Message Content intent (needed for tutoring in threads).",
     )
 
+    # Several bot processes (see README "Scaling out").
+    shard_count: int | Literal["auto"] = Field(
+        "auto",
+        description=(
+            "Gateway shards of the whole bot: `auto` (Discord's recommendation) or a number; "
+            "every process of one bot must use the same number."
+        ),
+    )
+    shard_ids: str | None = Field(
+        None,
+        description=(
+            "The shards this process runs, e.g. `0-3` or `0,2` (needs a numeric "
+            "`FLASHTUTOR_SHARD_COUNT`); unset runs them all."
+        ),
+    )
+
     # Daily quiz pushes.
     daily_tick_s: float = Field(
         30.0, ge=0, description="How often due daily quizzes are looked for; 0 turns pushing off."
@@ -121,6 +170,30 @@ class Settings(BaseSettings):
             values = {**values, "models_dir": Path(data_dir) / "models"}
         return values
 
+    @field_validator("shard_count")
+    @classmethod
+    def _positive_shard_count(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("must be `auto` or a whole number of at least 1")
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        self.shards()  # raises on a bad range
+        return self
+
+    def shards(self) -> tuple[int | None, list[int] | None]:
+        """(shard count, this process's shard ids) for discord.py; None, None means auto."""
+        count = None if self.shard_count == "auto" else int(self.shard_count)
+        if self.shard_ids is None or not self.shard_ids.strip():
+            return count, None
+        if count is None:
+            raise ValueError(
+                "FLASHTUTOR_SHARD_IDS needs a numeric FLASHTUTOR_SHARD_COUNT (every process "
+                "of the bot must agree on it)"
+            )
+        return count, parse_shard_ids(self.shard_ids, count)
+
     @property
     def chroma_dir(self) -> Path:
         """The on-disk Chroma index."""
@@ -128,8 +201,13 @@ class Settings(BaseSettings):
 
     @property
     def db_path(self) -> Path:
-        """The SQLite progress database."""
+        """The SQLite progress database (when `database_url` does not name another)."""
         return self.data_dir / "flashtutor.sqlite3"
+
+    @property
+    def database(self) -> str:
+        """The progress database's URL: `database_url`, else the SQLite file under data_dir."""
+        return self.database_url or f"sqlite:///{self.db_path}"
 
     @property
     def uploads_dir(self) -> Path:

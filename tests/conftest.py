@@ -61,3 +61,20 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
 
     monkeypatch.chdir(tmp_path)
     yield Settings(data_dir=tmp_path / "data", llm_model="none")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A real PostgreSQL server on 127.0.0.1 for the whole session, in a temporary directory.
+
+    Missing server binaries fail the tests that need it, with how to install them: the
+    PostgreSQL half of the suite is never skipped.
+    """
+    from bot.testing.postgres import PostgresUnavailable, TempPostgres
+
+    try:
+        server = TempPostgres().start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL is needed for these tests: {exc}", pytrace=False)
+    yield server
+    server.stop()

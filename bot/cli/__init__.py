@@ -31,7 +31,7 @@ def _quiet_libraries() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    from bot.cli import bench, cards, decks, discord, eval, health, ops, script, tutor
+    from bot.cli import bench, cards, db, decks, discord, eval, health, ops, script, tutor
 
     parser = argparse.ArgumentParser(
         prog="flashtutor",
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (cards, decks, tutor, script, ops, discord, health, bench, eval):
+    for module in (cards, decks, tutor, script, ops, db, discord, health, bench, eval):
         module.register(commands)
     return parser
 

@@ -26,7 +26,10 @@ def services() -> Services:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"invalid setting FLASHTUTOR_{where.upper()}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not where:  # a rule across settings names them itself
+            raise ConfigError(f"invalid settings: {message}") from None
+        raise ConfigError(f"invalid setting FLASHTUTOR_{where.upper()}: {message}") from None
     return Services(settings)
 
 

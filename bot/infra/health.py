@@ -9,7 +9,6 @@ A check never raises: any failure, expected or not, becomes a `CheckResult` with
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,21 +54,24 @@ def heartbeat_path(data_dir: Path) -> Path:
 
 
 @_never_raises("database")
-def check_database(db_path: Path) -> CheckResult:
-    """The progress database opens (migrated, as every front end opens it) and answers a query."""
-    from bot.infra.store import ProgressStore
+def check_database(where: Path | str) -> CheckResult:
+    """The progress database opens (migrated, as every front end opens it) and answers a query.
 
-    with ProgressStore(db_path, busy_timeout_s=DB_TIMEOUT_S):
-        pass
-    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=DB_TIMEOUT_S)
+    `where` is the SQLite file or a database URL (`FLASHTUTOR_DATABASE_URL`).
+    """
+    from bot.infra import migrations
+    from bot.infra.db import open_database
+
+    db = open_database(where, busy_timeout_s=DB_TIMEOUT_S)
     try:
-        (one,) = conn.execute("SELECT 1").fetchone()
-        (migrations,) = conn.execute("SELECT count(*) FROM migrations").fetchone()
+        (one,) = db.query("SELECT 1")[0]
+        applied = len(migrations.applied(db))
+        name = db.describe()
     finally:
-        conn.close()
+        db.close()
     if one != 1:
-        return CheckResult("database", False, f"{db_path} answered SELECT 1 with {one!r}")
-    return CheckResult("database", True, f"{db_path} ({migrations} migrations applied)")
+        return CheckResult("database", False, f"{name} answered SELECT 1 with {one!r}")
+    return CheckResult("database", True, f"{name} ({applied} migrations applied)")
 
 
 class _NoEmbedding:
@@ -166,7 +168,11 @@ def run_checks(
     max_age_s: float = HEARTBEAT_MAX_AGE_S,
 ) -> list[CheckResult]:
     """Every check in order: database, index, model, and (unless `gateway=False`) heartbeat."""
-    results = [check_database(settings.db_path), check_index(settings), check_model(settings)]
+    results = [
+        check_database(settings.database_url or settings.db_path),
+        check_index(settings),
+        check_model(settings),
+    ]
     if gateway:
         results.append(check_heartbeat(heartbeat_path(settings.data_dir), now, max_age_s))
     return results

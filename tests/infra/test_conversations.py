@@ -1,4 +1,4 @@
-"""Conversation persistence in SQLite: one per person per place, survives reopening."""
+"""Conversation persistence on both engines: one per person per place, survives reopening."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.errors import ConfigError, InputError
 from bot.infra import migrations
 from bot.infra.conversations import ConversationStore
 from bot.infra.store import ProgressStore
+from tests.infra.conftest import Engine
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -27,13 +28,13 @@ def conv(
     )
 
 
-def opened(path: Path) -> ConversationStore:
-    return ConversationStore(ProgressStore(path))
+def opened(where: Path | str) -> ConversationStore:
+    return ConversationStore(ProgressStore(where))
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    s = opened(tmp_path / "db.sqlite3")
+def store(engine: Engine) -> Iterator[ConversationStore]:
+    s = opened(engine.url)
     yield s
     s.progress.close()
 
@@ -66,8 +67,8 @@ def test_one_conversation_per_person_and_place(store: ConversationStore) -> None
     assert store.count() == 3
 
 
-def test_survives_reopening(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
+def test_survives_reopening(engine: Engine) -> None:
+    path = engine.url
     c = conv().asking("card1", T0).hinted(T0)
     with ProgressStore(path) as progress:
         ConversationStore(progress).save(c)
@@ -89,8 +90,8 @@ def test_idle_conversations_are_found_by_last_activity(store: ConversationStore)
     assert [c.user_id for c in store.idle(now)] == ["new"]
 
 
-def test_forget_user_removes_conversations(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
+def test_forget_user_removes_conversations(engine: Engine) -> None:
+    path = engine.url
     with ProgressStore(path) as progress:
         s = ConversationStore(progress)
         s.save(conv(user="1"))

@@ -1,4 +1,9 @@
-"""The progress store against real SQLite files in temporary directories."""
+"""The progress store against real databases: SQLite files and a PostgreSQL server.
+
+Tests taking `engine` run once per engine (see tests/infra/conftest.py); the few about one
+engine's own mechanics (SQLite's pragmas and file locks, PostgreSQL's dropped connections)
+say which in their name.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +24,15 @@ from bot.errors import ConfigError, InputError
 from bot.infra import migrations
 from bot.infra.db import SqliteDatabase
 from bot.infra.store import ProgressStore, StoreError
+from tests.infra.conftest import Engine
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with ProgressStore(tmp_path / "progress.db") as s:
+def store(engine: Engine) -> Any:
+    with engine.store() as s:
         yield s
 
 
@@ -61,24 +67,25 @@ def test_blank_database_gets_every_migration(tmp_path: Path) -> None:
     assert "card_state_user_due" in indexes
 
 
-def test_reopening_applies_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "progress.db"
-    with ProgressStore(path) as s:
+def test_reopening_applies_nothing(engine: Engine) -> None:
+    with engine.store() as s:
         review(s, "c1")
-    before = raw(path, "SELECT name, applied_at FROM migrations ORDER BY rowid")
-    with ProgressStore(path) as s:
+    before = engine.raw("SELECT name, applied_at FROM migrations ORDER BY name")
+    with engine.store() as s:
         assert s.seen_card_ids("u1") == {"c1"}
-    assert raw(path, "SELECT name, applied_at FROM migrations ORDER BY rowid") == before
-    conn = sqlite3.connect(path, isolation_level=None)
-    assert migrations.migrate(conn) == []
-    conn.close()
+    assert engine.raw("SELECT name, applied_at FROM migrations ORDER BY name") == before
+    db = engine.database(apply_migrations=False)
+    assert migrations.migrate(db) == []
+    db.close()
 
 
-def test_connection_pragmas(store: ProgressStore) -> None:
+def test_connection_pragmas(tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path / "progress.db")
     conn = cast(SqliteDatabase, store.db).connection
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -112,15 +119,13 @@ def test_appending_a_migration_runs_only_the_new_one(tmp_path: Path) -> None:
     conn.close()
 
 
-def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "progress.db"
-    ProgressStore(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO migrations VALUES ('m999_from_the_future', '2030-01-01')")
-    conn.commit()
-    conn.close()
+def test_database_from_a_newer_version_is_refused(engine: Engine) -> None:
+    engine.store().close()
+    engine.raw(
+        "INSERT INTO migrations (name, applied_at) VALUES ('m999_from_the_future', '2030-01-01')"
+    )
     with pytest.raises(ConfigError, match="newer flashtutor"):
-        ProgressStore(path)
+        engine.store()
 
 
 def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None:
@@ -133,9 +138,8 @@ def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None
 # Reviews and scheduling.
 
 
-def test_review_stores_state_and_log(tmp_path: Path) -> None:
-    path = tmp_path / "progress.db"
-    with ProgressStore(path) as s:
+def test_review_stores_state_and_log(engine: Engine) -> None:
+    with engine.store() as s:
         result = s.record_review(
             user_id="u1",
             card_id="c1",
@@ -149,10 +153,12 @@ def test_review_stores_state_and_log(tmp_path: Path) -> None:
         assert result.rating == 4 and result.reps == 1 and result.card_id == "c1"
         state = s.card_state("u1", "c1")
         assert state is not None and datetime.fromisoformat(state["due"]) == result.due
-    # Persisted: a new store on the same file sees it.
-    with ProgressStore(path) as s:
+    # Persisted: a new store on the same database sees it.
+    with engine.store() as s:
         assert s.card_state("u1", "c1") == state
-    log = raw(path, "SELECT user_id, card_id, guild_id, place, score, verdict, rating FROM reviews")
+    log = engine.raw(
+        "SELECT user_id, card_id, guild_id, place, score, verdict, rating FROM reviews"
+    )
     assert log == [("u1", "c1", "g1", "dm", 0.95, "correct", 4)]
 
 
@@ -382,9 +388,8 @@ def test_leaderboard_window(store: ProgressStore) -> None:
 # Privacy.
 
 
-def test_forget_user_removes_all_and_only_their_rows(tmp_path: Path) -> None:
-    path = tmp_path / "progress.db"
-    with ProgressStore(path) as s:
+def test_forget_user_removes_all_and_only_their_rows(engine: Engine) -> None:
+    with engine.store() as s:
         for card in ("a", "b", "c"):
             review(s, card, guild_id="g1")
         review(s, "a", "incorrect", now=NOW + timedelta(minutes=5))
@@ -397,13 +402,12 @@ def test_forget_user_removes_all_and_only_their_rows(tmp_path: Path) -> None:
         assert [r.user_id for r in s.leaderboard("g1")] == ["u2"]
         assert len(s.list_decks("g1")) == 1
         assert s.forget_user("u1") == 0
-    assert raw(path, "SELECT COUNT(*) FROM reviews WHERE user_id = 'u1'") == [(0,)]
-    assert raw(path, "SELECT COUNT(*) FROM card_state WHERE user_id = 'u1'") == [(0,)]
+    assert engine.raw("SELECT COUNT(*) FROM reviews WHERE user_id = 'u1'") == [(0,)]
+    assert engine.raw("SELECT COUNT(*) FROM card_state WHERE user_id = 'u1'") == [(0,)]
 
 
-def test_forget_user_covers_tables_added_by_later_migrations(tmp_path: Path) -> None:
-    path = tmp_path / "progress.db"
-    with ProgressStore(path) as s:
+def test_forget_user_covers_tables_added_by_later_migrations(engine: Engine) -> None:
+    with engine.store() as s:
         with s.db.tx() as tx:
             tx.execute("CREATE TABLE subscriptions (user_id TEXT, channel TEXT)")
             tx.execute("INSERT INTO subscriptions VALUES ('u1', 'x'), ('u2', 'y')")
@@ -417,14 +421,14 @@ def test_forget_user_covers_tables_added_by_later_migrations(tmp_path: Path) -> 
 
 
 def test_a_fault_mid_review_leaves_no_partial_state(
-    store: ProgressStore, monkeypatch: pytest.MonkeyPatch
+    store: ProgressStore, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = review(store, "c1")
     state_before = store.card_state("u1", "c1")
 
     def disk_full(*_: Any) -> None:
         # A fault we cannot provoke for real: the log write failing after the state write.
-        raise sqlite3.OperationalError("database or disk is full")
+        raise engine.fault("database or disk is full")
 
     monkeypatch.setattr(store.reviews, "_append_review", disk_full)
     with pytest.raises(StoreError, match="disk is full"):
@@ -458,9 +462,8 @@ def test_a_database_locked_by_another_writer_fails_cleanly(tmp_path: Path) -> No
     store.close()
 
 
-def test_process_dying_mid_write_leaves_the_database_as_before(tmp_path: Path) -> None:
-    path = tmp_path / "progress.db"
-    with ProgressStore(path) as s:
+def test_process_dying_mid_write_leaves_the_database_as_before(engine: Engine) -> None:
+    with engine.store() as s:
         review(s, "c1")
         state_before = s.card_state("u1", "c1")
     script = textwrap.dedent(
@@ -470,7 +473,7 @@ def test_process_dying_mid_write_leaves_the_database_as_before(tmp_path: Path) -
         from pathlib import Path
         from bot.infra.store import ProgressStore
 
-        store = ProgressStore(Path({str(path)!r}))
+        store = ProgressStore({engine.url!r})
         # The state row is already written in this transaction; die before the log row.
         store.reviews._append_review = lambda conn, values: os._exit(3)
         store.record_review(user_id="u1", card_id="c1", score=0.1, verdict="incorrect",
@@ -479,15 +482,14 @@ def test_process_dying_mid_write_leaves_the_database_as_before(tmp_path: Path) -
     )
     proc = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True)
     assert proc.returncode == 3, proc.stderr.decode()
-    with ProgressStore(path) as s:
+    with engine.store() as s:
         assert s.card_state("u1", "c1") == state_before
         assert s.stats("u1", NOW).reviews == 1
 
 
-def test_threads_recording_at_once_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "progress.db"
-    shared = ProgressStore(path)
-    other = ProgressStore(path)  # a second connection, as a second process would have
+def test_threads_recording_at_once_lose_nothing(engine: Engine) -> None:
+    shared = engine.store()
+    other = engine.store()  # a second connection, as a second process would have
     errors: list[BaseException] = []
     barrier = threading.Barrier(8)
 
@@ -515,9 +517,9 @@ def test_threads_recording_at_once_lose_nothing(tmp_path: Path) -> None:
     shared.close()
     other.close()
     assert errors == []
-    assert raw(path, "SELECT COUNT(*) FROM reviews") == [(8 * 25,)]
-    assert raw(path, "SELECT COUNT(*), SUM(reps) FROM card_state") == [(8 * 5, 8 * 25)]
-    with ProgressStore(path) as s:
+    assert engine.raw("SELECT COUNT(*) FROM reviews") == [(8 * 25,)]
+    assert engine.raw("SELECT COUNT(*), SUM(reps) FROM card_state") == [(8 * 5, 8 * 25)]
+    with engine.store() as s:
         assert sum(r.reviews for r in s.leaderboard("g1", limit=100)) == 200
 
 

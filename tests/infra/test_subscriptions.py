@@ -1,9 +1,8 @@
-"""The subscription store and push ledger on a real SQLite file."""
+"""The subscription store and push ledger on real databases (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 import pytest
 
@@ -11,19 +10,20 @@ from bot.core import daily
 from bot.errors import InputError
 from bot.infra.store import ProgressStore
 from bot.infra.subscriptions import Subscription, SubscriptionStore
+from tests.infra.conftest import Engine
 
 pytestmark = pytest.mark.daily
 
 NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
 
 
-def open_store(path: Path) -> tuple[ProgressStore, SubscriptionStore]:
-    progress = ProgressStore(path / "db.sqlite3")
+def open_store(engine: Engine) -> tuple[ProgressStore, SubscriptionStore]:
+    progress = engine.store()
     return progress, SubscriptionStore(progress)
 
 
-def test_subscribe_push_once_and_survive_a_reopen(tmp_path: Path) -> None:
-    progress, subs = open_store(tmp_path)
+def test_subscribe_push_once_and_survive_a_reopen(engine: Engine) -> None:
+    progress, subs = open_store(engine)
     sub = subs.subscribe_dm(
         user_id="42",
         guild_id=None,
@@ -48,7 +48,7 @@ def test_subscribe_push_once_and_survive_a_reopen(tmp_path: Path) -> None:
     progress.close()
 
     # A crash before the outcome was written: the intent is still there after reopening.
-    progress, subs = open_store(tmp_path)
+    progress, subs = open_store(engine)
     (pending,) = subs.open_pushes()
     assert (pending.local_date, pending.card_ids, pending.session_id) == (
         date(2026, 6, 1),
@@ -63,8 +63,8 @@ def test_subscribe_push_once_and_survive_a_reopen(tmp_path: Path) -> None:
     progress.close()
 
 
-def test_rescheduling_and_resuming_never_push_at_once(tmp_path: Path) -> None:
-    progress, subs = open_store(tmp_path)
+def test_rescheduling_and_resuming_never_push_at_once(engine: Engine) -> None:
+    progress, subs = open_store(engine)
     sub = subs.subscribe_dm(
         user_id="7", guild_id="g", at=time(9, 0), zone="UTC", topic=None, cards=5, now=NOW
     )
@@ -104,8 +104,8 @@ def test_rescheduling_and_resuming_never_push_at_once(tmp_path: Path) -> None:
     progress.close()
 
 
-def test_forget_user_removes_their_subscription_pushes_and_notices(tmp_path: Path) -> None:
-    progress, subs = open_store(tmp_path)
+def test_forget_user_removes_their_subscription_pushes_and_notices(engine: Engine) -> None:
+    progress, subs = open_store(engine)
     mine = subs.subscribe_dm(
         user_id="9", guild_id=None, at=time(6, 0), zone="UTC", topic=None, cards=1, now=NOW
     )
@@ -142,8 +142,8 @@ def subscribe_dm(
     )
 
 
-def test_a_dm_channel_is_remembered_until_a_new_one_is_known(tmp_path: Path) -> None:
-    progress, subs = open_store(tmp_path)
+def test_a_dm_channel_is_remembered_until_a_new_one_is_known(engine: Engine) -> None:
+    progress, subs = open_store(engine)
     sub = subscribe_dm(subs, "5", "g", 9)
     assert sub.channel_id is None  # subscribed in a server: opened later, off the push path
     subs.set_channel(sub.id, "100")
@@ -154,7 +154,7 @@ def test_a_dm_channel_is_remembered_until_a_new_one_is_known(tmp_path: Path) -> 
     assert from_dm.id == sub.id and from_dm.channel_id == "200"
     progress.close()
 
-    progress, subs = open_store(tmp_path)
+    progress, subs = open_store(engine)
     assert subs.get(sub.id).channel_id == "200"  # type: ignore[union-attr]
     fresh = subscribe_dm(subs, "6", None, 9, channel_id="300")
     assert fresh.channel_id == "300"

@@ -60,6 +60,10 @@ class Tx(Protocol):
         """Run one statement in this transaction."""
         ...
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any:
+        """Run one statement once per row of parameters."""
+        ...
+
 
 class Database(ABC):
     """Connections to one progress database, and how its engine spells what differs."""
@@ -140,8 +144,16 @@ class Database(ABC):
         """The operator for `a = b` where NULL equals NULL."""
 
     @abstractmethod
+    def table_names(self, tx: Tx) -> list[str]:
+        """Every table of this database, oldest first."""
+
+    @abstractmethod
     def tables_with_column(self, tx: Tx, column: str) -> list[str]:
         """Tables of this database with a column of that name, oldest first."""
+
+    @abstractmethod
+    def continue_ids(self, tx: Tx, table: str) -> None:
+        """After rows were inserted with their ids, new ids continue after the highest."""
 
     @abstractmethod
     def defer_constraints(self, tx: Tx) -> None:

@@ -30,7 +30,9 @@ class SqliteDatabase(Database):
     # OperationalError covers the faults of the file itself (locked, full, read-only, I/O).
     faults = (sqlite3.OperationalError,)
 
-    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(
+        self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S, *, apply_migrations: bool = True
+    ) -> None:
         super().__init__(f"sqlite:///{path}")
         self.path = path
         self._lock = threading.RLock()
@@ -46,7 +48,8 @@ class SqliteDatabase(Database):
             # NORMAL is safe with WAL: a crash loses at most the last commits, never consistency.
             self.connection.execute("PRAGMA synchronous = NORMAL")
             self.connection.execute("PRAGMA foreign_keys = ON")
-            self.migrate()
+            if apply_migrations:
+                self.migrate()
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             raise ConfigError(f"cannot open the progress database {path}: {exc}") from exc
@@ -85,16 +88,26 @@ class SqliteDatabase(Database):
         """SQLite's `IS` compares NULLs as equal."""
         return "IS"
 
+    def table_names(self, tx: Tx) -> list[str]:
+        """Every table, in the order they were created (SQLite's own bookkeeping left out)."""
+        rows = tx.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY rowid"
+        ).fetchall()
+        return [str(name) for (name,) in rows]
+
     def tables_with_column(self, tx: Tx, column: str) -> list[str]:
         """Tables with that column, in the order they were created."""
-        names = tx.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
         return [
             name
-            for (name,) in names.fetchall()
+            for name in self.table_names(tx)
             if any(
                 col[1] == column for col in tx.execute(f'PRAGMA table_info("{name}")').fetchall()
             )
         ]
+
+    def continue_ids(self, tx: Tx, table: str) -> None:
+        """Nothing to do: SQLite's AUTOINCREMENT counter follows explicitly inserted ids."""
 
     def defer_constraints(self, tx: Tx) -> None:
         """Foreign keys are checked at COMMIT for the rest of this transaction."""

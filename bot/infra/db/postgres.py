@@ -1,0 +1,270 @@
+"""PostgreSQL (psycopg 3): a small pool of connections shared by every worker thread.
+
+Several bot processes share one PostgreSQL; each keeps up to `pool_size` connections.
+Statements are written for both engines with `?` placeholders; here they become `%s`.
+A connection that breaks (the server restarted, an administrator ended the backend, the
+network dropped) is thrown away: the transaction it carried fails as a `StoreError` with
+nothing saved, and the next call opens a fresh one. A read, and the `BEGIN` of a write,
+are tried once more on a fresh connection, so a pool of idle connections killed by a
+server restart costs no caller an error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from bot.errors import ConfigError
+from bot.infra.db.base import Database, Row, Tx
+
+POOL_SIZE = 5
+"""Connections per process: one per worker thread that may be in the database at once."""
+
+
+class PgRow(tuple[Any, ...]):
+    """A row readable by position and by column name, like `sqlite3.Row`."""
+
+    _index: dict[str, int]
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        """The column names."""
+        return list(self._index)
+
+
+def _row_factory(cursor: Any) -> Any:
+    index = {col.name: i for i, col in enumerate(cursor.description or ())}
+
+    def make(values: Sequence[Any]) -> PgRow:
+        row = PgRow(values)
+        row._index = index
+        return row
+
+    return make
+
+
+@lru_cache(maxsize=512)
+def _pg_sql(sql: str) -> str:
+    # Our statements never hold a literal `?` or `%`; escape `%` anyway so one never breaks.
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _PgTx:
+    """A transaction on one connection, taking the portable `?` statements."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
+        return self.conn.execute(_pg_sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any:
+        with self.conn.cursor() as cur:
+            cur.executemany(_pg_sql(sql), [tuple(r) for r in rows])
+
+
+def redact(url: str) -> str:
+    """The URL without its password (for logs, health checks and error messages)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+class PostgresDatabase(Database):
+    """A PostgreSQL database by URL (`postgresql://user:pass@host:port/dbname`), migrated."""
+
+    dialect = "postgresql"
+    # OperationalError covers a lost connection, an ended backend, a full disk, a lock
+    # wait past `lock_timeout` and serialization failures; InterfaceError a closed one.
+    faults = (psycopg.OperationalError, psycopg.InterfaceError)
+
+    def __init__(
+        self,
+        url: str,
+        busy_timeout_s: float = 10.0,
+        pool_size: int = POOL_SIZE,
+        *,
+        apply_migrations: bool = True,
+    ) -> None:
+        super().__init__(url)
+        self.busy_timeout_s = busy_timeout_s
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._idle_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(pool_size)
+        self._closed = False
+        try:
+            # Connect now even without migrating: a wrong URL fails here, not on first use.
+            if apply_migrations:
+                self.migrate()
+            else:
+                self._read("SELECT 1", ())
+        except psycopg.Error as exc:
+            self.close()
+            raise ConfigError(
+                f"cannot open the progress database {redact(url)}: {str(exc).strip()}"
+            ) from exc
+        except BaseException:
+            self.close()
+            raise
+
+    # --- connections -----------------------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        timeout_ms = int(self.busy_timeout_s * 1000)
+        return psycopg.connect(
+            self.url,
+            autocommit=True,  # BEGIN/COMMIT are ours, so nothing is left open by accident
+            row_factory=_row_factory,
+            connect_timeout=max(1, int(self.busy_timeout_s)),
+            options=f"-c lock_timeout={timeout_ms} -c idle_in_transaction_session_timeout=60000",
+            application_name="flashtutor",
+        )
+
+    @contextmanager
+    def _lease(self) -> Iterator[list[psycopg.Connection[Any]]]:
+        """A connection of the pool for one transaction or read (a one-item list: replaceable)."""
+        if self._closed:
+            raise psycopg.InterfaceError("the progress database is closed")
+        if not self._slots.acquire(timeout=self.busy_timeout_s):
+            raise psycopg.OperationalError(
+                f"every database connection stayed busy for {self.busy_timeout_s:g} s"
+            )
+        held: list[psycopg.Connection[Any]] = []
+        try:
+            with self._idle_lock:
+                if self._idle:
+                    held.append(self._idle.pop())
+            if not held:
+                held.append(self._connect())
+            yield held
+        finally:
+            conn = held[0] if held else None
+            reusable = (
+                conn is not None
+                and not conn.closed
+                and not conn.broken
+                and conn.info.transaction_status == TransactionStatus.IDLE
+                and not self._closed
+            )
+            if reusable and conn is not None:
+                with self._idle_lock:
+                    self._idle.append(conn)
+            elif conn is not None:
+                _close_quietly(conn)
+            self._slots.release()
+
+    def _first(self, held: list[psycopg.Connection[Any]], sql: str, params: Sequence[Any]) -> Any:
+        """Run the first statement on a leased connection; once more if the connection was dead."""
+        try:
+            return held[0].execute(sql, params)
+        except psycopg.OperationalError:
+            if not held[0].broken and not held[0].closed:
+                raise
+            _close_quietly(held[0])
+            held[0] = self._connect()
+            return held[0].execute(sql, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """`BEGIN` … `COMMIT` on one pooled connection; ROLLBACK on any error."""
+        with self._lease() as held:
+            self._first(held, "BEGIN", ())
+            conn = held[0]
+            try:
+                yield _PgTx(conn)
+            except BaseException:
+                if not conn.broken and not conn.closed:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except psycopg.Error:
+                        _close_quietly(conn)
+                raise
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        with self._lease() as held:
+            rows: list[Row] = self._first(held, _pg_sql(sql), tuple(params)).fetchall()
+            return rows
+
+    # --- dialect ---------------------------------------------------------------------------
+
+    def ids_in(self, column: str) -> str:
+        """SQL: `column` is among the ids of a JSON-list parameter."""
+        return f"{column} IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))"
+
+    @property
+    def null_safe_eq(self) -> str:
+        """The SQL standard's spelling."""
+        return "IS NOT DISTINCT FROM"
+
+    def table_names(self, tx: Tx) -> list[str]:
+        """Tables of the current schema, in the order they were created."""
+        rows = tx.execute(
+            """SELECT cls.relname FROM pg_class cls
+               JOIN pg_namespace ns ON ns.oid = cls.relnamespace
+               WHERE ns.nspname = current_schema() AND cls.relkind = 'r' ORDER BY cls.oid"""
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def continue_ids(self, tx: Tx, table: str) -> None:
+        """Move the table's identity sequence past the highest id."""
+        tx.execute(
+            f"""SELECT setval(pg_get_serial_sequence('"{table}"', 'id'),
+                              COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)"""
+        )
+
+    def tables_with_column(self, tx: Tx, column: str) -> list[str]:
+        """Tables of the current schema with that column, in the order they were created."""
+        rows = tx.execute(
+            """SELECT cls.relname FROM pg_attribute a
+               JOIN pg_class cls ON cls.oid = a.attrelid
+               JOIN pg_namespace ns ON ns.oid = cls.relnamespace
+               WHERE ns.nspname = current_schema() AND cls.relkind = 'r'
+                   AND a.attname = ? AND NOT a.attisdropped
+               ORDER BY cls.oid""",
+            (column,),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def defer_constraints(self, tx: Tx) -> None:
+        """Defer what can be deferred (our foreign keys cascade, so order matters not)."""
+        tx.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    # --- lifetime --------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations, each in its own transaction under an advisory lock."""
+        from bot.infra.migrations import migrate
+
+        return migrate(self)
+
+    def close(self) -> None:
+        """Close every pooled connection (leased ones close when given back)."""
+        self._closed = True
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            _close_quietly(conn)
+
+    def describe(self) -> str:
+        """The URL without its password."""
+        return redact(self.url)
+
+
+def _close_quietly(conn: psycopg.Connection[Any]) -> None:
+    with suppress(psycopg.Error):
+        conn.close()
