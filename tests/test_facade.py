@@ -11,9 +11,14 @@ that removes them, and the lists only shrink.
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
+import typing
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
+from bot.services import Services
 from tests.test_architecture import EDGES, MODULES, ROOT, ring
 
 FRONT_ENDS = ("app", "cli")
@@ -99,3 +104,45 @@ def test_front_ends_do_not_import_infrastructure() -> None:
         if module not in MODULES or not any(e.source == module for e in found):
             message = f"{module} no longer imports bot.infra: take it off the list"
             warnings.warn(message, stacklevel=1)
+
+
+def core_services() -> dict[str, type]:
+    """The core services the composition root hands out (`Services.tutor`, `.progress`, ...)."""
+    found: dict[str, type] = {}
+    for name, attr in vars(Services).items():
+        if isinstance(attr, functools.cached_property):
+            kind = typing.get_type_hints(attr.func)["return"]
+            module = getattr(kind, "__module__", "")
+            if (
+                isinstance(kind, type)
+                and module.startswith("bot.core.")
+                and module != "bot.core.ports"
+            ):
+                found[name] = kind
+    return found
+
+
+def named_types(hint: object) -> Iterator[object]:
+    """A type hint and every type inside it (not inside NumPy's array types: shapes are Any)."""
+    yield hint
+    if getattr(hint, "__module__", "").startswith("numpy"):
+        return
+    for arg in typing.get_args(hint):
+        yield from named_types(arg)
+
+
+def test_core_services_take_and_give_core_types() -> None:
+    services = core_services()
+    assert {"tutor", "progress"} <= set(services)
+    bad = []
+    for name, kind in services.items():
+        for method, function in inspect.getmembers(kind, inspect.isfunction):
+            if method.startswith("_"):
+                continue
+            for part, hint in typing.get_type_hints(function).items():
+                for inner in named_types(hint):
+                    if inner is typing.Any or getattr(inner, "__module__", "").startswith(
+                        ("bot.infra", "bot.app", "bot.cli", "discord")
+                    ):
+                        bad.append(f"services.{name}.{method} {part}: {hint}")
+    assert not bad, "a front end gets core types from core services, never Any:\n" + "\n".join(bad)
