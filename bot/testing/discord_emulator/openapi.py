@@ -19,6 +19,7 @@ fails, to report the error.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -69,6 +70,21 @@ RESPONSE_ERRATA: dict[str, Json] = {
         "required": ["_errors"],
     },
 }
+
+_RECURRING = {
+    BASE + "schemas/" + name
+    for name in (
+        "UserResponse",
+        "GuildMemberResponse",
+        "GuildRoleResponse",
+        "GuildChannelResponse",
+        "ThreadResponse",
+        "PrivateChannelResponse",
+        "ApplicationCommandResponse",
+    )
+}
+"""Schemas whose values recur verbatim across answers, so their verdicts are remembered."""
+_REMEMBERED = 4096
 
 _JSON_TYPE = {dict: "object", list: "array", str: "string", type(None): "null", bool: "boolean"}
 
@@ -155,6 +171,7 @@ class Side:
             (uri, DRAFT202012.create_resource(schema)) for uri, schema in self.table.items()
         )
         self._unions: dict[int, tuple[list[_Filter], dict[Any, int] | None]] = {}
+        self._known_valid: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.cls = validators.extend(
             Draft202012Validator, {"$ref": self._ref, "oneOf": self._one_of, "anyOf": self._any_of}
         )
@@ -171,8 +188,23 @@ class Side:
         target = self.table.get(ref)
         if target is None:
             yield from keywords.ref(validator, ref, instance, schema)
-        else:
+            return
+        if ref not in _RECURRING or not isinstance(instance, dict):
             yield from validator.descend(instance, target)
+            return
+        # The same user, member or role recurs in message after message: a value once found
+        # valid against a schema is valid again (only valid ones are remembered).
+        key = (ref, json.dumps(instance))
+        if key in self._known_valid:
+            self._known_valid.move_to_end(key)
+            return
+        errors = list(validator.descend(instance, target))
+        if errors:
+            yield from errors
+            return
+        self._known_valid[key] = None
+        if len(self._known_valid) > _REMEMBERED:
+            self._known_valid.popitem(last=False)
 
     def _union(self, branches: list[Json]) -> tuple[list[_Filter], dict[Any, int] | None]:
         found = self._unions.get(id(branches))

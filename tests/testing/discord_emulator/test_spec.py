@@ -198,6 +198,17 @@ def test_gateway_payloads_are_checked_against_the_object_schemas() -> None:
     assert violation.errors["username"] == "This field is required"
 
 
+def test_a_remembered_valid_user_does_not_hide_a_changed_one() -> None:
+    check = SpecCheck()
+    user = Emulator().create_user("ada").to_json()
+    for _ in range(2):
+        check.dispatch("READY", {"user": user})
+    check.dispatch("READY", {"user": {**user, "flags": "many"}})
+    [violation] = check.violations
+    assert violation.errors == {"flags": 'Value "many" is not int.'}
+    assert check.checked["gateway"] == 3
+
+
 @SESSION_LOOP
 async def test_the_emulators_objects_are_the_spec_shapes() -> None:
     emu = Emulator()
