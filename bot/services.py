@@ -28,6 +28,7 @@ from bot.infra.embedder import ONNX_SUFFIX, Embedder, load_embedder
 from bot.infra.health import HEARTBEAT_MAX_AGE_S, run_checks
 from bot.infra.index import CardIndex, SyncReport
 from bot.infra.llm import LLMService, build_llm
+from bot.infra.media import MediaFiles
 from bot.infra.model_files import prepare_models
 from bot.infra.onnx_export import export_onnx
 from bot.infra.store import ProgressStore
@@ -86,6 +87,11 @@ class Services:
         return ConversationStore(self.store)
 
     @cached_property
+    def media(self) -> MediaFiles:
+        """Card images from Anki packages."""
+        return MediaFiles(self.settings.media_dir)
+
+    @cached_property
     def grader(self) -> Grader:
         """The calibrated answer grader."""
         return Grader(self.embedder)
@@ -99,7 +105,13 @@ class Services:
     def tutor(self) -> Tutor:
         """The Tutor every front end talks to."""
         explainer = Explainer(self.llm, self.embedder, self.prompts)
-        return Tutor(cards=self.index, progress=self.store, grader=self.grader, explainer=explainer)
+        return Tutor(
+            cards=self.index,
+            progress=self.store,
+            grader=self.grader,
+            explainer=explainer,
+            media=self.media,
+        )
 
     @cached_property
     def progress(self) -> Progress:
@@ -120,6 +132,8 @@ class Services:
         files = discover_deck_files(list(paths) if paths else [self.settings.knowledge_dir])
         decks = [load_deck_file(f, scope=GLOBAL_SCOPE) for f in files]
         cards = [card for deck in decks for card in deck.cards]
+        for deck in decks:  # images first: a card in the index can always show its image
+            self.media.save(deck.media)
         # Explicit paths update only their own decks; a file that could not be read at all
         # leaves what the index holds of it alone.
         names = (

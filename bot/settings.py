@@ -210,6 +210,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.db_path}"
 
     @property
+    def media_dir(self) -> Path:
+        """Images of cards from Anki packages, stored by content hash."""
+        return self.data_dir / "media"
+
+    @property
     def uploads_dir(self) -> Path:
         """Decks uploaded by servers, one folder per server."""
         return self.data_dir / "decks"

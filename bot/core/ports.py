@@ -177,3 +177,15 @@ class LLM(Protocol):
     def prewarm(self, messages: Sequence[Message]) -> None:
         """Evaluate a prompt prefix ahead of time (best effort)."""
         ...
+
+
+class MediaStore(Protocol):
+    """Images that cards show, stored by content-derived name (see bot.infra.media)."""
+
+    def save(self, media: Mapping[str, bytes]) -> None:
+        """Store images (name -> bytes); names already stored are left as they are."""
+        ...
+
+    def read(self, name: str) -> bytes | None:
+        """One stored image, or None when there is none by that name."""
+        ...

@@ -18,8 +18,9 @@ from bot.core.dialogue.state import Answered, Dialogue, TutorTurn
 from bot.core.explainer import Chunk, Explainer
 from bot.core.grading import Grade, Grader
 from bot.core.hints import max_score_for
+from bot.core.latex import math_to_text
 from bot.core.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
-from bot.core.ports import CardSource, ProgressLog
+from bot.core.ports import CardSource, MediaStore, ProgressLog
 from bot.core.records import ReviewResult, UserStats
 from bot.errors import InputError
 
@@ -54,12 +55,19 @@ class Tutor:
     """Quiz, grade, schedule and explain, for any front end."""
 
     def __init__(
-        self, *, cards: CardSource, progress: ProgressLog, grader: Grader, explainer: Explainer
+        self,
+        *,
+        cards: CardSource,
+        progress: ProgressLog,
+        grader: Grader,
+        explainer: Explainer,
+        media: MediaStore | None = None,
     ) -> None:
         self.cards = cards
         self.progress = progress
         self.grader = grader
         self.explainer = explainer
+        self.media = media
 
     # --- choosing cards -----------------------------------------------------------------
 
@@ -111,17 +119,28 @@ class Tutor:
 
     # --- answering ----------------------------------------------------------------------
 
+    def card_images(self, card: Card) -> list[tuple[str, bytes]]:
+        """The images a card shows (from its Anki package), as (name, bytes); I/O."""
+        if self.media is None:
+            return []
+        found = ((name, self.media.read(name)) for name in card.media)
+        return [(name, data) for name, data in found if data is not None]
+
     def hint(self, card: Card, hints_used: int) -> str | None:
         """The next key point to reveal, or None when no more hints are available."""
-        points = self.grader.key_points(card.answer)
+        points = self.grader.key_points(math_to_text(card.answer))
         if hints_used >= min(MAX_HINTS, len(points)):
             return None
         return points[hints_used]
 
     def grade(self, card: Card, answer: str, hints_used: int = 0) -> Grade:
         """Grade an answer to a card (nothing is recorded)."""
+        # Math is graded as readable text (`a/b`, `x²`): that is how a person types it.
         return self.grader.grade(
-            card.question, card.answer, check_answer(answer), max_score=max_score_for(hints_used)
+            math_to_text(card.question),
+            math_to_text(card.answer),
+            check_answer(answer),
+            max_score=max_score_for(hints_used),
         )
 
     def answer(

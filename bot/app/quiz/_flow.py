@@ -14,6 +14,7 @@ from collections.abc import Collection
 import discord
 
 from bot.app import embeds
+from bot.app.card_images import card_attachments
 from bot.app.client import app, guild_scope
 from bot.app.quiz import buttons
 from bot.app.quiz._modals import AnswerModal
@@ -74,8 +75,10 @@ async def post_question(
         return
     bot.prewarm(pick.card)
     state = QuizState(pick.card.card_id, interaction.user.id, session.id, 0, public)
+    pictures = await asyncio.to_thread(card_attachments, bot.tutor, pick.card)
     await interaction.followup.send(
-        embed=embeds.question_embed(pick.card, reason=pick.reason, public=public),
+        embed=pictures.apply(embeds.question_embed(pick.card, reason=pick.reason, public=public)),
+        files=pictures.files,
         view=buttons.question_view(state),
         ephemeral=not public,
     )

@@ -16,13 +16,14 @@ Anki deck's full path (`Parent::Child`).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
 import sqlite3
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from bot.core.decks import protobuf
@@ -257,12 +258,21 @@ def _media_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
+def media_key(name: str, data: bytes) -> str:
+    """The name an image is stored under: its content hash and its suffix, so the same image
+    is stored once and a name can never leave the media folder."""
+    suffix = PurePosixPath(name).suffix.lower()
+    return hashlib.sha256(data).hexdigest()[:24] + (suffix if suffix in IMAGE_SUFFIXES else "")
+
+
 def _read_media(archive: zipfile.ZipFile, out: DeckBuilder) -> None:
+    """Read the images the cards show; cards name them by `media_key` from here on."""
     wanted = dict.fromkeys(m for c in out.deck.cards for m in c.media)
     if not wanted:
         return
     members = _media_names(archive)
     present = set(archive.namelist())
+    keys: dict[str, str] = {}
     for name in wanted:
         if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
             continue
@@ -271,6 +281,13 @@ def _read_media(archive: zipfile.ZipFile, out: DeckBuilder) -> None:
             out.warn(1, f"image {name!r} is not in the package; its cards show no image")
             continue
         try:
-            out.deck.media[name] = _member(archive, member, MAX_IMAGE_BYTES)
+            data = _member(archive, member, MAX_IMAGE_BYTES)
         except PackageError as exc:
             out.warn(1, f"image {name!r} left out: {exc}")
+            continue
+        keys[name] = media_key(name, data)
+        out.deck.media[keys[name]] = data
+    out.deck.cards = [
+        replace(c, media=tuple(keys[m] for m in c.media if m in keys)) if c.media else c
+        for c in out.deck.cards
+    ]

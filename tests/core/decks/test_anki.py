@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.decks import load_deck_file, parse_deck_bytes
+from bot.core.decks.anki import media_key
 from tests.core.decks.anki_fixtures import PNG, make_packages
 
 
@@ -59,8 +60,9 @@ def test_every_card_of_a_real_package_is_read(packages: dict[str, Path], kind: s
     got = [(c.deck, c.kind, c.question, c.answer, c.tags) for c in deck.cards]
     assert sorted(got) == sorted(EXPECTED)
     atp = next(c for c in deck.cards if c.question == "What is ATP?")
-    assert atp.media == ("cell.png",)
-    assert deck.media == {"cell.png": PNG}
+    # Images are stored by content: the name cannot escape a folder, the same image is kept once.
+    assert atp.media == (media_key("cell.png", PNG),) and atp.media[0].endswith(".png")
+    assert deck.media == {atp.media[0]: PNG}
     cloze = next(c for c in deck.cards if c.kind == "cloze")
     # The whole sentence, filled in, is the card's context for grading and explanations.
     assert cloze.background == (
@@ -122,6 +124,7 @@ def test_a_missing_image_is_a_warning(packages: dict[str, Path], tmp_path: Path)
         members = {n: z.read(n) for n in z.namelist() if n not in ("0",)}
     deck = parse_deck_bytes(_zip(members), filename="no-media.apkg")
     assert len(deck.cards) == len(EXPECTED) and deck.media == {}
+    assert all(c.media == () for c in deck.cards)
     assert [str(w) for w in deck.warnings] == [
         "no-media.apkg:1: image 'cell.png' is not in the package; its cards show no image"
     ]
