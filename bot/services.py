@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from bot.core.cards import GLOBAL_SCOPE
-from bot.core.decks import ParsedDeck, discover_deck_files, load_deck_file
+from bot.core.decks import ParsedDeck
+from bot.core.decks.library import UPLOAD_SUFFIXES, DeckLibrary, IngestResult
 from bot.core.explainer import Explainer
 from bot.core.grading import Grader
 from bot.core.progress import Progress
@@ -26,12 +26,13 @@ from bot.infra.db import open_database
 from bot.infra.db.copy import CopiedTable, copy_database
 from bot.infra.embedder import ONNX_SUFFIX, Embedder, load_embedder
 from bot.infra.health import HEARTBEAT_MAX_AGE_S, run_checks
-from bot.infra.index import CardIndex, SyncReport
+from bot.infra.index import CardIndex
 from bot.infra.llm import LLMService, build_llm
 from bot.infra.media import MediaFiles
 from bot.infra.model_files import prepare_models
 from bot.infra.onnx_export import export_onnx
 from bot.infra.store import ProgressStore
+from bot.infra.uploads import UploadFiles
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,22 @@ class Services:
         return MediaFiles(self.settings.media_dir)
 
     @cached_property
+    def uploads(self) -> UploadFiles:
+        """Decks uploaded by servers, on disk."""
+        return UploadFiles(self.settings.uploads_dir, UPLOAD_SUFFIXES)
+
+    @cached_property
+    def decks(self) -> DeckLibrary:
+        """Every change to decks: ingest, upload, remove, export, the start-up resync."""
+        return DeckLibrary(
+            index=self.index,
+            registry=self.store,
+            uploads=self.uploads,
+            media=self.media,
+            knowledge_dir=self.settings.knowledge_dir,
+        )
+
+    @cached_property
     def grader(self) -> Grader:
         """The calibrated answer grader."""
         return Grader(self.embedder)
@@ -123,24 +140,11 @@ class Services:
         paths: Sequence[Path] | None = None,
         *,
         on_progress: Callable[[int, int], None] | None = None,
-    ) -> tuple[SyncReport, list[ParsedDeck]]:
-        """Parse decks and sync them into the global scope of the index.
-
-        With no paths, `knowledge/` is the whole truth: decks whose files are gone are removed.
-        With explicit paths only those decks are updated.
-        """
-        files = discover_deck_files(list(paths) if paths else [self.settings.knowledge_dir])
-        decks = [load_deck_file(f, scope=GLOBAL_SCOPE) for f in files]
-        cards = [card for deck in decks for card in deck.cards]
-        for deck in decks:  # images first: a card in the index can always show its image
-            self.media.save(deck.media)
-        # Explicit paths update only their own decks; a file that could not be read at all
-        # leaves what the index holds of it alone.
-        names = (
-            None if not paths else sorted({n for d in decks if d.questions for n in d.deck_names})
-        )
-        report = self.index.sync(cards, scope=GLOBAL_SCOPE, decks=names, on_progress=on_progress)
-        return report, decks
+    ) -> tuple[IngestResult, list[ParsedDeck]]:
+        """Parse decks and sync them into the global scope of the index (see
+        `DeckLibrary.ingest`)."""
+        result = self.decks.ingest(paths, on_progress=on_progress)
+        return result, result.decks
 
     # --- operating the bot (`flashtutor health`, `flashtutor models prepare`) -------------
 

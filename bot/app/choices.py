@@ -55,5 +55,5 @@ async def uploaded_deck_choices(
     scope = guild_scope(interaction)
     if scope is None:
         return []
-    rows = await asyncio.to_thread(app(interaction).services.store.list_decks, scope)
+    rows = await asyncio.to_thread(app(interaction).services.decks.listed, scope)
     return _matching([row.name for row in rows], current)

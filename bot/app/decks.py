@@ -1,16 +1,16 @@
-"""Decks in Discord: /topics for everyone, /deck upload|list|remove for server managers.
+"""Decks in Discord: /topics for everyone, /deck upload|list|remove|export for server managers.
 
-An uploaded deck is saved under `uploads_dir/<guild id>/`, indexed in that server's scope
-(visible only there) and registered in the progress store. `sync_uploaded_decks` re-indexes
-those files at start-up, so the files on disk are the truth.
+Every change goes through the `DeckLibrary` (bot.core.decks.library): an upload is saved under
+`uploads_dir/<guild id>/`, indexed in that server's scope (visible only there) and listed; the
+library's start-up resync makes the index and the list agree with the files on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
-import os
-import re
+import tempfile
 from pathlib import Path
 
 import discord
@@ -18,80 +18,30 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import embeds
-from bot.app.choices import uploaded_deck_choices
+from bot.app.choices import deck_choices, uploaded_deck_choices
 from bot.app.client import app, guild_scope
 from bot.core.cards import GLOBAL_SCOPE
-from bot.core.decks import ParsedDeck, load_deck_file, parse_deck_bytes
+from bot.core.decks.library import UPLOAD_SUFFIXES, UploadResult, upload_limit
+from bot.core.decks.model import ParsedDeck
+from bot.core.tutor import scopes_for
 from bot.errors import InputError
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 1024 * 1024
-UPLOAD_SUFFIXES = (".md", ".txt", ".csv", ".tsv")
 MAX_ISSUES_SHOWN = 15
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_EXPORT_BYTES = 8 * 1024 * 1024
+"""Largest export sent as an attachment (Discord's own limit is 10 MB)."""
 
 
-def safe_filename(filename: str) -> str:
-    """A file name that cannot leave its folder or hide: letters, digits, `._-` only."""
-    base = re.split(r"[\\/]", filename)[-1]
-    path = Path(base)
-    stem = _UNSAFE.sub("_", path.stem).strip("._-")[:80] or "deck"
-    return stem + path.suffix.lower()
-
-
-def _deck_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in UPLOAD_SUFFIXES
-    )
-
-
-def sync_uploaded_decks(services: Services) -> int:
-    """Index every server's uploaded deck files in its scope; returns the cards indexed."""
-    root = services.settings.uploads_dir
-    if not root.is_dir():
-        return 0
-    total = 0
-    for folder in sorted(root.iterdir()):
-        if not folder.is_dir() or not folder.name.isdigit():
-            continue
-        decks = [load_deck_file(p, scope=folder.name) for p in _deck_files(folder)]
-        cards = [c for d in decks for c in d.cards]
-        # Authoritative for the whole scope: a deck whose file is gone leaves the index too.
-        services.index.sync(cards, scope=folder.name)
-        total += len(cards)
-    log.info("uploaded decks: %d cards re-indexed", total)
-    return total
-
-
-def save_upload(folder: Path, filename: str, data: bytes) -> Path:
-    """Write an upload atomically, replacing any earlier file of the same deck."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / filename
-    tmp = folder / f".{filename}.tmp"
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
-    for other in _deck_files(folder):  # a.md then a.csv: one deck "a", one file
-        if other.stem == target.stem and other != target:
-            other.unlink(missing_ok=True)
-    return target
-
-
-def upload_report(deck: ParsedDeck, added: int, updated: int) -> str:
+def upload_report(deck: ParsedDeck, added: int, updated: int, *, wanted: str = "") -> str:
     """What an upload did, with each bad card as `line N: reason`."""
     lines = []
     if deck.cards:
         lines.append(
             f"Deck **{deck.name}**: {len(deck.cards)} cards ready ({added} new, {updated} changed)."
         )
+        if wanted and wanted != deck.name:
+            lines.append(f"(“{wanted}” was taken by another file, so this deck is “{deck.name}”.)")
     else:
         lines.append(f"Deck **{deck.name}** was not saved: it has no usable cards.")
     if deck.issues:
@@ -99,7 +49,15 @@ def upload_report(deck: ParsedDeck, added: int, updated: int) -> str:
         lines += [f"- line {i.line}: {i.reason}" for i in deck.issues[:MAX_ISSUES_SHOWN]]
         if len(deck.issues) > MAX_ISSUES_SHOWN:
             lines.append(f"- … and {len(deck.issues) - MAX_ISSUES_SHOWN} more")
+    if deck.warnings:
+        lines.append(
+            f"{len(deck.warnings)} card(s) were read leniently (see `flashtutor decks check`)."
+        )
     return "\n".join(lines)
+
+
+def _result_text(result: UploadResult) -> str:
+    return upload_report(result.deck, result.added, result.updated, wanted=result.wanted_name)
 
 
 class DecksCog(commands.Cog):
@@ -126,42 +84,40 @@ class DecksCog(commands.Cog):
         await interaction.followup.send(embed=embeds.notice("\n".join(parts)), ephemeral=True)
 
     @deck.command(name="upload")
-    @app_commands.describe(file="A deck: .md/.txt (flashcard format), .csv or .tsv, up to 1 MB")
+    @app_commands.describe(
+        file="A deck: .md/.txt (flashcard format), .csv/.tsv up to 1 MB, or an Anki .apkg/.colpkg"
+        " up to 8 MB"
+    )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def upload(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """Add or replace a deck for this server; bad cards are reported and skipped."""
-        name = safe_filename(file.filename)
-        if Path(name).suffix not in UPLOAD_SUFFIXES:
-            raise InputError(f"Upload a {', '.join(UPLOAD_SUFFIXES)} file (got “{file.filename}”).")
-        if file.size > MAX_UPLOAD_BYTES:
-            raise InputError(f"That file is {file.size:,} bytes; decks may be at most 1 MB.")
+        suffix = Path(file.filename).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            kinds = ", ".join(sorted(UPLOAD_SUFFIXES))
+            raise InputError(f"Upload a deck file ({kinds}); got “{file.filename}”.")
+        limit = upload_limit(file.filename)
+        if file.size > limit:
+            raise InputError(
+                f"That file is {file.size:,} bytes; this kind of deck may be at most {limit:,}."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise InputError("That file is larger than 1 MB.")
         bot = app(interaction)
-        scope = str(interaction.guild_id)
-
-        def ingest() -> str:
-            deck = parse_deck_bytes(data, filename=name, scope=scope)
-            if not deck.cards:
-                return upload_report(deck, 0, 0)
-            path = save_upload(bot.settings.uploads_dir / scope, name, data)
-            report = bot.services.index.sync(deck.cards, scope=scope, decks=[deck.name])
-            bot.services.store.add_deck(
-                scope=scope, name=deck.name, path=str(path), cards=len(deck.cards), now=bot.now()
-            )
-            return upload_report(deck, report.added, report.updated)
-
-        text = await asyncio.to_thread(ingest)
-        await interaction.followup.send(embed=embeds.notice(text), ephemeral=True)
+        result = await asyncio.to_thread(
+            bot.services.decks.upload,
+            str(interaction.guild_id),
+            file.filename,
+            data,
+            now=bot.now(),
+        )
+        await interaction.followup.send(embed=embeds.notice(_result_text(result)), ephemeral=True)
 
     @deck.command(name="list")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def list_(self, interaction: discord.Interaction) -> None:
         """This server's uploaded decks."""
         rows = await asyncio.to_thread(
-            app(interaction).services.store.list_decks, str(interaction.guild_id)
+            app(interaction).services.decks.listed, str(interaction.guild_id)
         )
         lines = [
             f"• **{r.name}**: {r.cards} cards, added {discord.utils.format_dt(r.added_at, 'R')}"
@@ -179,22 +135,38 @@ class DecksCog(commands.Cog):
     ) -> None:
         """Remove one of this server's uploaded decks (progress on it is kept)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        bot = app(interaction)
-        scope = str(interaction.guild_id)
-
-        def remove() -> int:
-            removed = bot.services.index.remove_deck(scope, name)
-            known = bot.services.store.remove_deck(scope, name)
-            for path in _deck_files(bot.settings.uploads_dir / scope):
-                if path.stem == name:
-                    path.unlink(missing_ok=True)
-            if not removed and not known:
-                raise InputError(f"This server has no deck named “{name}” (see /deck list).")
-            return removed
-
-        removed = await asyncio.to_thread(remove)
+        library = app(interaction).services.decks
+        removed = await asyncio.to_thread(library.remove, str(interaction.guild_id), name)
         text = f"Removed deck **{name}** ({removed} cards)."
         await interaction.followup.send(embed=embeds.notice(text), ephemeral=True)
+
+    @deck.command(name="export")
+    @app_commands.describe(name="A deck you can study here (its subdecks come along)")
+    @app_commands.autocomplete(name=deck_choices)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def export(
+        self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]
+    ) -> None:
+        """Download a deck as an Anki package (.apkg) to import into Anki."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        library = app(interaction).services.decks
+        scopes = scopes_for(guild_scope(interaction))
+
+        def export() -> bytes:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "deck.apkg"
+                library.export(scopes, name, out)
+                return out.read_bytes()
+
+        data = await asyncio.to_thread(export)
+        if len(data) > MAX_EXPORT_BYTES:
+            raise InputError(f"That deck's package is {len(data):,} bytes, too large to send here.")
+        filename = f"{''.join(c if c.isalnum() or c in '-_' else '_' for c in name)[:60]}.apkg"
+        await interaction.followup.send(
+            embed=embeds.notice(f"Deck **{name}** as an Anki package: open it with Anki."),
+            file=discord.File(io.BytesIO(data), filename=filename),
+            ephemeral=True,
+        )
 
 
 async def setup(bot: commands.Bot) -> None:

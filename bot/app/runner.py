@@ -16,7 +16,6 @@ from datetime import datetime
 import discord
 
 from bot.app.client import FlashtutorBot, configure_endpoints, utc_now
-from bot.app.decks import sync_uploaded_decks
 from bot.errors import ConfigError
 from bot.infra.priority import favour_running_loop, freeze_startup_heap
 from bot.services import Services
@@ -41,17 +40,8 @@ def require_token(settings: Settings) -> str:
 
 def prepare(services: Services) -> None:
     """Blocking start-up work: index the decks, warm the embedder, start loading the LLM."""
-    report, decks = services.ingest()
-    issues = sum(len(d.issues) for d in decks)
-    log.info(
-        "knowledge/: %d added, %d updated, %d unchanged, %d removed, %d issues",
-        report.added,
-        report.updated,
-        report.unchanged,
-        report.removed,
-        issues,
-    )
-    sync_uploaded_decks(services)
+    cards = services.decks.resync()  # knowledge/, then every server's uploads
+    log.info("decks: %d cards indexed (shipped and uploaded)", cards)
     services.embedder.embed(["warm up"])  # the first call pays for lazy initialisation
     services.tutor.topics()  # loads the card catalogue
     if services.llm is not None:

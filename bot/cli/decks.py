@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.core.decks import discover_deck_files, load_deck_file
+from bot.core.cards import GLOBAL_SCOPE
+from bot.core.decks import discover_deck_files
 from bot.core.decks.check import report_lines, summarize
+from bot.core.decks.library import load_decks
 from bot.errors import InputError
 
 
@@ -34,8 +36,10 @@ def register(commands: Any) -> None:
 
 def check_decks(args: argparse.Namespace) -> int:
     """Parse every deck file under the paths and report, file by file."""
+    from bot.cli.common import services
+
     files = discover_deck_files(args.paths)
-    decks = [load_deck_file(f) for f in files]
+    decks = load_decks(args.paths, services().settings.knowledge_dir)
     for deck in decks:
         if args.json:
             print(json.dumps(_deck_json(deck), ensure_ascii=False))
@@ -56,18 +60,10 @@ def check_decks(args: argparse.Namespace) -> int:
 def export_deck(args: argparse.Namespace) -> int:
     """Write one ingested deck (and its subdecks `DECK::…`) to an .apkg file."""
     from bot.cli.common import services
-    from bot.core.decks.export import write_package
 
     if args.out.suffix.lower() != ".apkg":
         raise InputError(f"--out must name an .apkg file (got {args.out})")
-    cards = [
-        c
-        for c in services().index.cards()
-        if c.deck == args.deck or c.deck.startswith(args.deck + "::")
-    ]
-    if not cards:
-        raise InputError(f"no ingested deck named {args.deck!r} (run `flashtutor ingest` first)")
-    notes = write_package(cards, args.out)
+    notes = services().decks.export((GLOBAL_SCOPE,), args.deck, args.out)
     print(f"wrote {notes} note(s) of deck {args.deck!r} to {args.out}")
     return 0
 

@@ -8,7 +8,7 @@ implementations in. Nothing here imports infrastructure, not even for typing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, tzinfo
 from typing import Protocol
@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.cards import Card
-from bot.core.records import LeaderRow, QuizSession, ReviewResult, UserStats
+from bot.core.records import DeckRow, LeaderRow, QuizSession, ReviewResult, StoredUpload, UserStats
 
 Vectors = npt.NDArray[np.float32]
 """Rows of L2-normalised float32 embeddings."""
@@ -188,4 +188,80 @@ class MediaStore(Protocol):
 
     def read(self, name: str) -> bytes | None:
         """One stored image, or None when there is none by that name."""
+        ...
+
+
+class SyncCounts(Protocol):
+    """What an index sync changed."""
+
+    @property
+    def added(self) -> int: ...  # noqa: D102
+    @property
+    def updated(self) -> int: ...  # noqa: D102
+    @property
+    def removed(self) -> int: ...  # noqa: D102
+    @property
+    def unchanged(self) -> int: ...  # noqa: D102
+
+
+class DeckIndex(Protocol):
+    """The card index as the library writes it (see bot.infra.index.CardIndex)."""
+
+    def sync(
+        self,
+        cards: Sequence[Card],
+        *,
+        scope: str = ...,
+        decks: Iterable[str] | None = ...,
+        on_progress: Callable[[int, int], None] | None = ...,
+    ) -> SyncCounts:
+        """Make the index hold exactly `cards` for those decks of the scope."""
+        ...
+
+    def cards(self, scopes: Sequence[str] = ..., deck: str | None = ...) -> list[Card]:
+        """Visible cards."""
+        ...
+
+
+class DeckRegistry(Protocol):
+    """Uploaded decks as /deck list shows them (see bot.infra.store.ProgressStore)."""
+
+    def add_deck(self, *, scope: str, name: str, path: str, cards: int, now: datetime) -> None:
+        """Register or update a deck."""
+        ...
+
+    def list_decks(self, scope: str) -> list[DeckRow]:
+        """A scope's decks by name."""
+        ...
+
+    def remove_deck(self, scope: str, name: str) -> bool:
+        """Unregister a deck."""
+        ...
+
+
+class UploadShelf(Protocol):
+    """Upload files, one folder per server (see bot.infra.uploads.UploadFiles)."""
+
+    def scopes(self) -> list[str]:
+        """Servers with uploads."""
+        ...
+
+    def entries(self, scope: str) -> list[StoredUpload]:
+        """A server's committed uploads."""
+        ...
+
+    def read(self, upload: StoredUpload) -> bytes:
+        """An upload's bytes."""
+        ...
+
+    def save(self, scope: str, name: str, filename: str, data: bytes) -> StoredUpload:
+        """Store (or replace) an upload; returns it once committed."""
+        ...
+
+    def remove(self, scope: str, name: str) -> bool:
+        """Remove an upload; False when there is none by that name."""
+        ...
+
+    def clean(self, scope: str) -> None:
+        """Drop leftovers of interrupted uploads."""
         ...

@@ -96,3 +96,14 @@ class CheckResult:
     def to_dict(self) -> dict[str, str | bool]:
         """A JSON-ready dict: name, ok, detail."""
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    """One committed upload: its deck name, the file name it came as, where it is stored."""
+
+    name: str
+    filename: str
+    path: str
+    size: int
+    mtime: float

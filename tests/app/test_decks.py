@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.decks import sync_uploaded_decks
 from bot.testing.discord_emulator import InjectionError, Upload
 from tests.app.conftest import WAIT, Bot, embed_text, not_loading
 
@@ -128,7 +127,7 @@ async def test_bad_files_are_refused_with_a_reason(world: Bot) -> None:
         options={"file": Upload("notes.pdf", b"%PDF-1.4")},
     )
     response = await world.emu.wait_for_response(cmd, timeout=WAIT)
-    assert response.data is not None and "Upload a .md" in response.data["content"]
+    assert response.data is not None and "Upload a deck file (.apkg, " in response.data["content"]
 
     _, reply = await upload(world, "binary.md", b"\x00\x01\x02 not text")
     text = embed_text(reply)
@@ -138,11 +137,12 @@ async def test_bad_files_are_refused_with_a_reason(world: Bot) -> None:
 
 async def test_list_and_remove(world: Bot) -> None:
     _, reply = await upload(world, "spare deck!.csv", CHEMISTRY)
-    assert "Deck **spare_deck**" in embed_text(reply)  # the file name was made safe
+    # Issue 14: a deck keeps the name its file gave it (it was made "safe": spare_deck).
+    assert "Deck **spare deck!**" in embed_text(reply)
     listed = await world.slash("deck list", user=world.admin)
     response = await world.emu.wait_for_response(listed, timeout=WAIT)
     listing = embed_text(await world.emu.wait_for_original(listed, timeout=WAIT))
-    assert response.type == 4 and "biology" in listing and "spare_deck" in listing
+    assert response.type == 4 and "biology" in listing and "spare deck!" in listing
 
     typed = await world.emu.autocomplete(
         "deck remove",
@@ -152,22 +152,22 @@ async def test_list_and_remove(world: Bot) -> None:
         options={"name": "spa"},
     )
     await world.emu.wait_for_response(typed, timeout=WAIT)
-    assert [c["value"] for c in typed.choices or []] == ["spare_deck"]
+    assert [c["value"] for c in typed.choices or []] == ["spare deck!"]
 
-    quiz = await world.slash("quiz", deck="spare_deck")
+    quiz = await world.slash("quiz", deck="spare deck!")
     question = await world.reply(quiz, predicate=not_loading)
 
-    removed = await world.slash("deck remove", user=world.admin, name="spare_deck")
-    assert "Removed deck **spare_deck** (2 cards)" in embed_text(
+    removed = await world.slash("deck remove", user=world.admin, name="spare deck!")
+    assert "Removed deck **spare deck!** (2 cards)" in embed_text(
         await world.reply(removed, predicate=not_loading)
     )
     folder = world.services.settings.uploads_dir / str(world.guild.id)
-    assert not (folder / "spare_deck.csv").exists()
+    assert not [p for p in folder.iterdir() if p.name.startswith("spare_deck")]
     stale = await world.click(question, "ans")  # a question from the removed deck
     refusal = await world.emu.wait_for_response(stale, timeout=WAIT)
     assert refusal.type == 4 and refusal.data is not None and refusal.data["flags"] & 64
     assert "no longer available" in refusal.data["content"]
-    again = await world.slash("deck remove", user=world.admin, name="spare_deck")
+    again = await world.slash("deck remove", user=world.admin, name="spare deck!")
     assert "no deck named" in embed_text(await world.reply(again, predicate=not_loading))
 
 
@@ -176,5 +176,50 @@ async def test_uploaded_decks_are_reindexed_from_disk_at_start(world: Bot) -> No
     index = world.services.index
     index.remove_deck(scope, "biology")  # as if the index had been lost
     assert not index.cards((scope,), deck="biology")
-    sync_uploaded_decks(world.services)
+    world.services.decks.resync()
     assert len(index.cards((scope,), deck="biology")) == 2
+
+
+async def test_names_in_any_script_stay_distinct_and_collisions_are_numbered(world: Bot) -> None:
+    for filename in ("生物.md", "化学.csv", "名前.md"):
+        _, reply = await upload(
+            world, filename, CHEMISTRY if filename.endswith(".csv") else BIOLOGY
+        )
+        assert f"Deck **{filename.rsplit('.', 1)[0]}**" in embed_text(reply)
+    _, reply = await upload(world, "生物.csv", CHEMISTRY)  # another file, the same deck name
+    text = embed_text(reply)
+    assert "Deck **生物 (2)**" in text and "was taken by another file" in text
+    _, reply = await upload(world, "生物.md", BIOLOGY)  # the same file again replaces its deck
+    assert "Deck **生物**: 2 cards ready (0 new, 0 changed)" in embed_text(reply)
+    listed = await world.slash("deck list", user=world.admin)
+    await world.emu.wait_for_response(listed, timeout=WAIT)
+    listing = embed_text(await world.emu.wait_for_original(listed, timeout=WAIT))
+    for name in ("生物", "生物 (2)", "化学", "名前"):
+        assert f"**{name}**" in listing
+    scope = str(world.guild.id)
+    decks = {c.deck for c in world.services.index.cards((scope,))}
+    assert {"生物", "生物 (2)", "化学", "名前"} <= decks
+    for name in ("生物", "生物 (2)", "化学", "名前"):
+        removed = await world.slash("deck remove", user=world.admin, name=name)
+        assert f"Removed deck **{name}**" in embed_text(
+            await world.reply(removed, predicate=not_loading)
+        )
+
+
+async def test_an_anki_package_upload_and_a_deck_export(world: Bot, tmp_path_factory) -> None:
+    from tests.core.decks.anki_fixtures import make_packages
+
+    package = make_packages(tmp_path_factory.mktemp("anki"))["apkg"]
+    _, reply = await upload(world, "Anki decks.apkg", package.read_bytes())
+    assert "Deck **Anki decks**: 8 cards ready" in embed_text(reply)
+    scope = str(world.guild.id)
+    decks = {c.deck for c in world.services.index.cards((scope,))}
+    assert {"Biology::Cells", "Chemistry"} <= decks
+    exported = await world.slash("deck export", user=world.admin, name="Biology")
+    message = await world.reply(exported, predicate=not_loading)
+    attachments = message.current.get("attachments") or []
+    assert [a["filename"] for a in attachments] == ["Biology.apkg"]
+    removed = await world.slash("deck remove", user=world.admin, name="Anki decks")
+    assert "Removed deck **Anki decks** (8 cards)" in embed_text(
+        await world.reply(removed, predicate=not_loading)
+    )

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import embeds
-from bot.app.decks import safe_filename, upload_report
+from bot.app.decks import upload_report
 from bot.app.quiz.buttons import ITEMS
 from bot.app.quiz.state import QuizState, template
 from bot.core.cards import Card
@@ -93,13 +93,6 @@ def test_score_bar() -> None:
     assert embeds.bar(0.0) == "░" * 10 + " 0%"
     assert embeds.bar(0.7) == "█" * 7 + "░" * 3 + " 70%"
     assert embeds.bar(1.5) == "█" * 10 + " 100%"
-
-
-def test_safe_filenames_cannot_escape_their_folder() -> None:
-    assert safe_filename("../../etc/passwd.md") == "passwd.md"
-    assert safe_filename("..\\evil deck!.CSV") == "evil_deck.csv"
-    assert safe_filename(".hidden.md") == "hidden.md"
-    assert safe_filename("   .md") == "deck.md"
 
 
 def test_upload_report_lists_each_bad_card_by_line() -> None:

@@ -91,6 +91,20 @@ def test_decks_check_says_what_would_load_without_the_index(
     assert code == 2
 
 
+def test_export_writes_an_anki_package(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import zipfile
+
+    run(capsys, "ingest")
+    out = tmp_path / "seed.apkg"
+    code, stdout, _ = run(capsys, "export", "000_75fa53af5a744319", "--out", str(out))
+    assert code == 0 and "wrote 16 note(s)" in stdout
+    assert "collection.anki2" in zipfile.ZipFile(out).namelist()
+    code, _, err = run(capsys, "export", "no such deck", "--out", str(out))
+    assert code == 2 and "no deck named" in err
+    code, _, err = run(capsys, "export", "000_75fa53af5a744319", "--out", str(tmp_path / "x.zip"))
+    assert code == 2 and ".apkg" in err
+
+
 def test_search_json_and_batch_keep_shape_and_order(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
