@@ -32,8 +32,6 @@ WRAPPED: dict[str, frozenset[str]] = {
 """For a name a front end holds (`services`, `tutor`), the attributes that reach past it."""
 
 KNOWN_REACH_INS: dict[str, str] = {
-    "bot/app/choices.py": "uploaded-deck autocomplete: the deck library of issue 14 (decks)",
-    "bot/app/decks.py": "issue 14, decks: DeckLibrary",
     "bot/app/daily/_cog.py": "issue 15, scale: the subscription repository",
     "bot/app/daily/_scheduler.py": "issue 15, scale: cross-process daily pushes",
     "bot/app/runner.py": "issue 15, scale: warm-up through the composition root",
