@@ -32,7 +32,7 @@ from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.core.lexical import BM25
 from bot.errors import CardNotFound
 from bot.infra.embedder import Embedder
-from bot.infra.index_collections import ScopeCollections, open_client, pages
+from bot.infra.index_collections import ScopeCollections, card_entries, open_client
 from bot.infra.index_texts import card_chunks, card_text, lexical_text
 
 Progress = Callable[[int, int], None]
@@ -94,9 +94,7 @@ class CardIndex:
                 cards: dict[str, Card] = {}
                 collection = self._collections.get(scope)
                 if collection is not None:
-                    for _, meta, emb in pages(
-                        collection, {"kind": "card"}, ["metadatas", "embeddings"]
-                    ):
+                    for _, meta, emb in card_entries(collection, ["metadatas", "embeddings"]):
                         card = Card.from_dict(json.loads(str(meta["card"])))
                         if card.scope != scope:  # never show a card outside its own scope
                             continue
@@ -335,12 +333,11 @@ class CardIndex:
     ) -> None:
         # This scope's card entries only (should an older version have written another's
         # here), read a page at a time: their hashes say what changed.
-        where: list[dict[str, Any]] = [{"scope": scope}, {"kind": "card"}]
-        if decks is not None:
-            where.append({"deck": {"$in": sorted(set(decks)) or [""]}})
+        only = None if decks is None else set(decks)
         current: dict[str, str] = {}
-        for _, meta, _ in pages(collection, {"$and": where}, ["metadatas"]):
-            current[str(meta["card_id"])] = str(meta["hash"])
+        for _, meta, _ in card_entries(collection, ["metadatas"]):
+            if meta.get("scope") == scope and (only is None or meta.get("deck") in only):
+                current[str(meta["card_id"])] = str(meta["hash"])
         todo = [c for c in wanted.values() if current.get(c.card_id) != c.content_hash]
         report.unchanged = len(wanted) - len(todo)
         report.updated = sum(1 for c in todo if c.card_id in current)

@@ -30,6 +30,8 @@ _COPY_PAGE = 1000
 READ_PAGE = 2000
 """Entries read from Chroma per request: no request grows with the deck (a whole-scope `get`
 failed with "too many SQL variables" at 80,000 entries)."""
+ID_PAGE = 10_000
+"""Ids listed per request (below SQLite's 32,766 bound variables)."""
 _DELETE_PAGE = 5000
 
 
@@ -168,20 +170,25 @@ def _pages(collection: Any, where: dict[str, Any]) -> Iterator[dict[str, Any]]:
         offset += len(page["ids"])
 
 
-def pages(
-    collection: Any, where: dict[str, Any], include: list[str]
-) -> Iterator[tuple[str, dict[str, Any], Any]]:
-    """(id, metadata, embedding or None) of every entry matching `where`, `READ_PAGE` at a
-    time."""
-    offset = 0
+def card_entries(collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(id, metadata, embedding or None) of every card entry of a collection.
+
+    The ids come first, `ID_PAGE` at a time (cheap: a filter with nothing to fetch), then
+    the entries by id, `READ_PAGE` at a time. Paging the filtered query itself re-ran the
+    filter over every entry for each page (21 s for 20,000 cards against 4 s this way), and
+    one unpaged query fails past 32,766 entries ("too many SQL variables").
+    """
+    ids: list[str] = []
     while True:
-        got = collection.get(where=where, include=include, limit=READ_PAGE, offset=offset)
-        ids = got["ids"]
-        metas = got["metadatas"] or [{}] * len(ids)
+        got = collection.get(where={"kind": "card"}, include=[], limit=ID_PAGE, offset=len(ids))
+        ids += got["ids"]
+        if len(got["ids"]) < ID_PAGE:
+            break
+    for start in range(0, len(ids), READ_PAGE):
+        got = collection.get(ids=ids[start : start + READ_PAGE], include=include)
+        found = got["ids"]
+        metas = got["metadatas"] or [{}] * len(found)
         embeddings = got.get("embeddings")
         if embeddings is None:
-            embeddings = [None] * len(ids)
-        yield from zip(ids, metas, embeddings, strict=True)
-        if len(ids) < READ_PAGE:
-            return
-        offset += len(ids)
+            embeddings = [None] * len(found)
+        yield from zip(found, metas, embeddings, strict=True)
