@@ -15,6 +15,7 @@ from bot.core.chat.reading import Command, parse_command
 from bot.core.dialogue import Answered
 from bot.core.explainer import Chunk, ExplainResult
 from bot.core.grading import Grade
+from bot.core.latex import math_to_text
 from bot.core.tutor import Tutor
 from bot.errors import InputError
 from bot.services import Services
@@ -105,7 +106,7 @@ def show_grade(grade: Grade, reference: str | None) -> None:
         print(f"  ✗ {point}")
     for reason in grade.reasons:
         print(f"  ! {reason}")
-    print(f"\nReference answer:\n{reference.strip()}\n")
+    print(f"\nReference answer:\n{math_to_text(reference).strip()}\n")
 
 
 def _read(prompt: str) -> str | None:
@@ -138,7 +139,7 @@ def _quiz_loop(svc: Services, topic: str | None, deck: str | None) -> int:
             return 0
         card = pick.card
         asked.add(card.card_id)
-        print(f"[{card.deck}] {card.title}  ({pick.reason})\nQ: {card.question}")
+        print(f"[{card.deck}] {card.title}  ({pick.reason})\nQ: {math_to_text(card.question)}")
         if not _one_card(tutor, card):
             print("Bye.")
             return 0
@@ -164,7 +165,7 @@ def _one_card(tutor: Tutor, card: Card) -> bool:
             continue
         if answer.strip() == ":skip":
             tutor.skip(LOCAL_USER, card, now=now(), place="terminal")
-            print(f"Skipped. The answer was:\n{card.answer.strip()}\n")
+            print(f"Skipped. The answer was:\n{math_to_text(card.answer).strip()}\n")
             return True
         try:
             result = tutor.answer(
