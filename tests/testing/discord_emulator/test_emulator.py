@@ -28,7 +28,6 @@ from bot.testing.discord_emulator import (
 )
 from bot.testing.discord_emulator.client import EmulatorError
 from bot.testing.discord_emulator.scene import build_scene
-from bot.testing.discord_emulator.throughput import measure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -815,9 +814,3 @@ async def test_http_control_api_covers_faults_and_read_back(
         assert stats["invalid_requests"] == 2 and stats["unknown"] == 0
         with pytest.raises(EmulatorError, match="400"):
             await control.slash("nope", user_id=alice, channel_id=channel_id)
-
-
-async def test_throughput_probe_delivers_every_dm_once() -> None:
-    result = await measure(people=200, global_limit=None, concurrency=50)
-    assert result["delivered"] == 200
-    assert result["rate_limited"] == 0

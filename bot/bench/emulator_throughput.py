@@ -1,6 +1,6 @@
 """How fast the real discord.py client can push DMs through the emulator.
 
-``python -m bot.testing.discord_emulator.throughput --people 500 [--global-limit 50]`` prints one
+``python -m bot.bench.emulator_throughput --people 500 [--global-limit 50]`` prints one
 JSON line: DMs delivered, seconds, sends per second, and 429s. It shows whether the emulator
 or the limiter is the bottleneck when measuring a bot's push rate.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from .emulator import Emulator
+from bot.testing.discord_emulator import Emulator
 
 
 class _Quiet(discord.Client):
