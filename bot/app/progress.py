@@ -19,9 +19,11 @@ from discord.ext import commands
 from bot.app import embeds
 from bot.app.client import app, guild_scope
 from bot.app.errors import Guarded
+from bot.core.history import history_csv
 from bot.core.records import UserStats
 
 CHART_NAME = "stats.png"
+HISTORY_NAME = "reviews.csv"
 
 
 def chart_png(stats: UserStats) -> bytes:
@@ -105,23 +107,25 @@ class ProgressCog(commands.Cog):
     """Stats, the leaderboard and forgetting."""
 
     @app_commands.command(name="stats")
-    async def stats(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(export="Also send your whole review history as a CSV file")
+    async def stats(self, interaction: discord.Interaction, export: bool = False) -> None:
         """Your accuracy, streak, cards due, and a chart of the last 30 days."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = app(interaction)
+        user, place = str(interaction.user.id), guild_scope(interaction)
 
-        def build() -> tuple[UserStats, bytes]:
-            got = bot.tutor.stats(
-                str(interaction.user.id), now=bot.now(), tz=UTC, guild_id=guild_scope(interaction)
-            )
-            return got, chart_png(got)
+        def build() -> tuple[UserStats, list[discord.File]]:
+            got = bot.tutor.stats(user, now=bot.now(), tz=UTC, guild_id=place)
+            files = [discord.File(io.BytesIO(chart_png(got)), filename=CHART_NAME)]
+            if export:
+                entries = bot.progress.review_history(user)
+                cards = bot.tutor.cards_by_id({e.card_id for e in entries}, place)
+                text = history_csv(entries, cards)
+                files.append(discord.File(io.BytesIO(text.encode("utf-8")), filename=HISTORY_NAME))
+            return got, files
 
-        got, png = await asyncio.to_thread(build)
-        await interaction.followup.send(
-            embed=stats_embed(got),
-            file=discord.File(io.BytesIO(png), filename=CHART_NAME),
-            ephemeral=True,
-        )
+        got, files = await asyncio.to_thread(build)
+        await interaction.followup.send(embed=stats_embed(got), files=files, ephemeral=True)
 
     @app_commands.command(name="leaderboard")
     @app_commands.guild_only()

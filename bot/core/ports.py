@@ -17,7 +17,15 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.cards import Card
-from bot.core.records import DeckRow, LeaderRow, QuizSession, ReviewResult, StoredUpload, UserStats
+from bot.core.records import (
+    DeckRow,
+    LeaderRow,
+    QuizSession,
+    ReviewEntry,
+    ReviewResult,
+    StoredUpload,
+    UserStats,
+)
 
 Vectors = npt.NDArray[np.float32]
 """Rows of L2-normalised float32 embeddings."""
@@ -131,6 +139,10 @@ class ProgressRecords(Protocol):
 
     def forget_user(self, user_id: str) -> int:
         """Delete every row about this person; how many were deleted."""
+        ...
+
+    def review_history(self, user_id: str) -> list[ReviewEntry]:
+        """Every review of one person, oldest first."""
         ...
 
     def open_quiz(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.ports import ProgressRecords
-from bot.core.records import LeaderRow, QuizSession, SavedAnswer
+from bot.core.records import LeaderRow, QuizSession, ReviewEntry, SavedAnswer
 
 LEADERBOARD_SIZE = 10
 """People shown on a leaderboard."""
@@ -31,6 +31,10 @@ class Progress:
         return self.records.leaderboard(guild_id, limit, now, days)
 
     # --- privacy ------------------------------------------------------------------------
+
+    def review_history(self, user_id: str) -> list[ReviewEntry]:
+        """Every review of one person, oldest first (their own data, for export)."""
+        return self.records.review_history(user_id)
 
     def forget(self, user_id: str) -> int:
         """Delete everything about a person, everywhere; how many records were deleted."""

@@ -107,3 +107,17 @@ class StoredUpload:
     path: str
     size: int
     mtime: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEntry:
+    """One review of a person's history, as the review log holds it."""
+
+    reviewed_at: datetime
+    card_id: str
+    guild_id: str | None
+    score: float
+    verdict: str
+    rating: int
+    hints_used: int
+    skipped: bool

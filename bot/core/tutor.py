@@ -22,7 +22,7 @@ from bot.core.latex import math_to_text
 from bot.core.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 from bot.core.ports import CardSource, MediaStore, ProgressLog
 from bot.core.records import ReviewResult, UserStats
-from bot.errors import InputError
+from bot.errors import CardNotFound, InputError
 
 MAX_HINTS = 3
 TOPIC_MIN_SIMILARITY = 0.25
@@ -118,6 +118,16 @@ class Tutor:
         return Pick(pool[0], "practice")
 
     # --- answering ----------------------------------------------------------------------
+
+    def cards_by_id(self, card_ids: Collection[str], guild_id: str | None) -> dict[str, Card]:
+        """The cards among `card_ids` that are visible from this place, by id."""
+        found: dict[str, Card] = {}
+        for card_id in card_ids:
+            try:
+                found[card_id] = self.cards.get(card_id, scopes_for(guild_id))
+            except CardNotFound:
+                continue
+        return found
 
     def card_images(self, card: Card) -> list[tuple[str, bytes]]:
         """The images a card shows (from its Anki package), as (name, bytes); I/O."""

@@ -16,7 +16,14 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Self
 
-from bot.core.records import DeckRow, LeaderRow, QuizSession, ReviewResult, UserStats
+from bot.core.records import (
+    DeckRow,
+    LeaderRow,
+    QuizSession,
+    ReviewEntry,
+    ReviewResult,
+    UserStats,
+)
 from bot.core.scheduling import Scheduler
 from bot.infra.db import BUSY_TIMEOUT_S, Database, StoreError, open_database
 from bot.infra.db.decks import DeckRepo
@@ -127,6 +134,10 @@ class ProgressStore:
         return self.statistics.leaderboard(guild_id, limit, now, days)
 
     # Privacy (bot.infra.db.privacy).
+
+    def review_history(self, user_id: str) -> list[ReviewEntry]:
+        """Every review of one person, oldest first (for /stats export)."""
+        return self.statistics.review_history(user_id)
 
     def forget_user(self, user_id: str) -> int:
         """Delete every row about this person, in every table; return how many were deleted."""

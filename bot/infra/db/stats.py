@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from bot.core.records import DayCount, LeaderRow, UserStats
+from bot.core.records import DayCount, LeaderRow, ReviewEntry, UserStats
 from bot.core.scheduling import require_utc
 from bot.infra.db.base import Database
 from bot.infra.db.codec import ids_json
@@ -23,6 +23,27 @@ class StatsRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def review_history(self, user_id: str) -> list[ReviewEntry]:
+        """Every review of one person, oldest first."""
+        rows = self.db.query(
+            """SELECT reviewed_at, card_id, guild_id, score, verdict, rating, hints_used, skipped
+               FROM reviews WHERE user_id = ? ORDER BY reviewed_at, id""",
+            (user_id,),
+        )
+        return [
+            ReviewEntry(
+                self.db.dt(r["reviewed_at"]),
+                str(r["card_id"]),
+                None if r["guild_id"] is None else str(r["guild_id"]),
+                float(r["score"]),
+                str(r["verdict"]),
+                int(r["rating"]),
+                int(r["hints_used"]),
+                bool(r["skipped"]),
+            )
+            for r in rows
+        ]
 
     def stats(
         self,
