@@ -14,6 +14,7 @@ import discord
 from bot.core.cards import Card
 from bot.core.grading import Grade
 from bot.core.hints import max_score_for
+from bot.core.latex import math_to_text
 from bot.core.text import clip, neutralize_mentions
 
 TITLE_MAX = 256
@@ -50,6 +51,12 @@ def bar(score: float, width: int = 10) -> str:
 def _bullets(items: Sequence[str], mark: str, limit: int = FIELD_MAX) -> str:
     lines = [f"{mark} {neutralize_mentions(clip(i.strip(), 300))}" for i in items if i.strip()]
     return clip("\n".join(lines), limit) or "—"
+
+
+def readable(text: str) -> str:
+    """Card text as a person reads it in an embed field: math as plain text (`a/b`, `x²`);
+    a question keeps its LaTeX, since its rendered picture comes with it."""
+    return math_to_text(text)
 
 
 def card_label(card: Card) -> str:
@@ -101,7 +108,9 @@ def graded_embed(
     if grade.reasons:
         embed.add_field(name="Notes", value=_bullets(grade.reasons, "•", 600), inline=False)
     if not to_work_through:
-        embed.add_field(name="Reference answer", value=safe(card.answer, FIELD_MAX), inline=False)
+        embed.add_field(
+            name="Reference answer", value=safe(readable(card.answer), FIELD_MAX), inline=False
+        )
     footer = f"{card.deck} · hints used: {hints_used}" if hints_used else card.deck
     embed.set_footer(text=safe(footer, FOOTER_MAX))
     return embed
@@ -134,7 +143,9 @@ def revealed_embed(card: Card, *, skipped: bool) -> discord.Embed:
         description=safe(f"**Q:** {card.question}", 1500),
         colour=GREY,
     )
-    embed.add_field(name="Reference answer", value=safe(card.answer, FIELD_MAX), inline=False)
+    embed.add_field(
+        name="Reference answer", value=safe(readable(card.answer), FIELD_MAX), inline=False
+    )
     embed.set_footer(text=safe(f"{card.deck} · it will come back soon", FOOTER_MAX))
     return embed
 

@@ -78,10 +78,16 @@ class MathSpan:
     display: bool
 
 
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.S)
+
+
 def find_math(text: str) -> list[MathSpan]:
-    """Every piece of math in `text`, in order."""
+    """Every piece of math in `text`, in order; code (fenced or `inline`) is never math."""
+    code = [m.span() for m in _CODE.finditer(text)]
     spans = []
     for m in _MATH.finditer(text):
+        if any(start < m.end() and m.start() < end for start, end in code):
+            continue
         kind = m.lastgroup or "inline"
         latex = (m.group(kind) or "").strip()
         if latex:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from bot.app.card_images import MATH_FILE, card_attachments, render_math
-from bot.app.embeds import question_embed
+from bot.app.embeds import question_embed, revealed_embed
 from bot.core.cards import Card
 from bot.core.tutor import Tutor
 from bot.infra.media import MediaFiles
@@ -91,3 +91,9 @@ async def test_a_math_card_is_posted_with_its_formula_rendered(world: Bot) -> No
     assert question.embeds[0]["image"]["url"].endswith(MATH_FILE)
     # The text keeps its LaTeX (the picture shows it drawn); grading reads it as plain text.
     assert r"\frac{1}{2}" in embed_text(question)
+
+
+def test_an_answer_field_reads_math_as_text() -> None:
+    card = Card("d", r"What is \( \frac{1}{2} + \frac{1}{4} \)?", r"\( \frac{3}{4} \), or $0.75$")
+    field = revealed_embed(card, skipped=False).fields[0]
+    assert field.name == "Reference answer" and field.value == "3/4, or 0.75"

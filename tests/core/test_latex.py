@@ -36,3 +36,9 @@ def test_spans_say_where_and_how() -> None:
         ("w", True),
     ]
     assert latex_to_text(r"\frac{\frac{a}{b}}{c}") == "(a/b)/c"
+
+
+def test_code_is_never_math() -> None:
+    shell = "Run:\n```bash\necho $HOME/$USER\n```\nor `cd $A/$B`, then $x$."
+    assert [s.latex for s in find_math(shell)] == ["x"]
+    assert math_to_text(shell) == "Run:\n```bash\necho $HOME/$USER\n```\nor `cd $A/$B`, then x."
