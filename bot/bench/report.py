@@ -35,6 +35,9 @@ GOALS = (
         unit="x",
     ),
     Goal("ingest_cards_per_s", "ingest cards/s", unit="/s"),
+    # Issue 14: at the full size (20,000 cards) an unchanged start-up sync takes ≤ 10 s.
+    Goal("resync_unchanged_s", "unchanged re-sync (start-up)", limit=10, unit="s"),
+    Goal("ingest_peak_rss_mb", "ingest peak memory", unit="MB"),
     Goal(
         "query_p50_ms",
         "query p50 (embed + search)",
