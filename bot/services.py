@@ -29,7 +29,7 @@ from bot.infra.health import HEARTBEAT_MAX_AGE_S, run_checks
 from bot.infra.index import CardIndex
 from bot.infra.llm import LLMService, build_llm
 from bot.infra.media import MediaFiles
-from bot.infra.model_files import prepare_models
+from bot.infra.model_files import missing_requirements, prepare_models
 from bot.infra.onnx_export import export_onnx
 from bot.infra.store import ProgressStore
 from bot.infra.uploads import UploadFiles
@@ -193,6 +193,10 @@ class Services:
                 target.close()
         finally:
             db.close()
+
+    def missing_model_packages(self) -> list[str]:
+        """The pip requirements the configured bundled LLM still needs (empty when none)."""
+        return missing_requirements(self.settings)
 
     def close(self) -> None:
         """Release the model and the database."""

@@ -1,4 +1,9 @@
-"""Relaying streamed LLM text into a Discord message without outrunning its edit limit."""
+"""Relaying streamed LLM text into a Discord message without outrunning its edit limit.
+
+The tutor streams only text that already passed the grounding check (whole sentences, see
+`bot.core.explainer.checked`), so every edit shows checked text; until the first checked
+sentence the front end shows its typing state.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,10 @@ async def relay(
     *,
     interval: float = EDIT_INTERVAL_S,
 ) -> ExplainResult:
-    """Show the growing draft at most once per `interval`; return the final checked result.
+    """Show the growing checked text at most once per `interval`; return the final result.
 
-    The caller shows the result's text in place of the draft: it may differ (unsupported
-    sentences removed, or the fallback text).
+    The caller shows the result's text in its place: the same text, or the fallback when
+    too little of what the model wrote was grounded.
     """
     loop = asyncio.get_running_loop()
     last = loop.time()

@@ -96,7 +96,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "ingest": ("ingest_vs_raw_encode", "ingest_cards_per_s", "resync_unchanged_s"),
     "query": ("query_p50_ms", "query_p99_ms", "query_vs_raw"),
     "grade": ("grade_p50_ms", "grade_p99_ms"),
-    "llm": ("llm_tokens_per_s_vs_raw", "llm_ttft_s"),
+    "llm": ("llm_tokens_per_s_vs_raw", "llm_ttft_s", "llm_hint_ttft_s"),
     "discord": ("ack_p50_ms", "ack_p99_ms", "loop_stall_max_ms"),
     "push": ("push_msgs_per_s",),
     "memory": ("rss_mb",),

@@ -3,15 +3,18 @@
 Both sides share one loaded `Llama`, so the model, threads and prompt are identical; tokens
 per second are counted over the generation phase (first token to last), which is where a
 wrapper could cost anything. Time to first token is measured the way a person meets it: the
-card is shown (and prewarmed) while they type, then their answer is explained.
+card is shown (and prewarmed) while they type, then their answer is explained, or the tutor
+answers their reply with a hint. Two clocks per request: the model's first token, and the
+first checked sentence a person can see (nothing reaches them before the grounding check).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,32 @@ ANSWERS = (
     "I think it just makes the text shorter.",
     "Not sure, something with vectors?",
 )
+
+
+class _Timed:
+    """The service, with the time of the first token of the latest request noted."""
+
+    def __init__(self, inner: LLMService) -> None:
+        self.inner = inner
+        self.first: float | None = None
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[str]:
+        """The inner stream, stamping its first piece."""
+        self.first = None
+        async for piece in self.inner.stream(messages, max_tokens=max_tokens, timeout=timeout):
+            if self.first is None:
+                self.first = time.perf_counter()
+            yield piece
+
+    def prewarm(self, messages: Sequence[Message]) -> None:
+        """Pass through."""
+        self.inner.prewarm(messages)
 
 
 class _Lent:
@@ -84,31 +113,40 @@ async def _service_rate(service: LLMService, messages: Sequence[Message], max_to
     return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 2 else 0.0
 
 
-async def _ttft(explainer: Explainer, card: Card, answer: str, *, prewarm: bool) -> float:
-    service = explainer.llm
-    assert isinstance(service, LLMService)
-    if prewarm:
-        explainer.prewarm(card)
+async def _typing(explainer: Explainer, timed: _Timed, card: Card) -> None:
+    """Prewarm `card` and wait until it is evaluated, as while a person types."""
+    explainer.prewarm(card)
+    await asyncio.sleep(0.05)
+    while timed.inner.running:
         await asyncio.sleep(0.05)
-        while service.running:  # the person is still typing: the prefix gets evaluated
-            await asyncio.sleep(0.05)
+
+
+async def _clocks(timed: _Timed, chunks: AsyncIterator[Any]) -> tuple[float, float]:
+    """(first model token, first checked text) of one request, in seconds from its start."""
     start = time.perf_counter()
-    first: float | None = None
-    async for chunk in explainer.explain(card, answer, _grade(card)):
-        if first is None and not isinstance(chunk, ExplainResult):
-            first = time.perf_counter() - start
-    return first if first is not None else float("nan")
+    shown: float | None = None
+    async for chunk in chunks:
+        if shown is None and not isinstance(chunk, ExplainResult):
+            shown = time.perf_counter()
+    end = time.perf_counter()
+    token = timed.first - start if timed.first is not None else math.nan
+    return token, (shown if shown is not None else end) - start
+
+
+def _median(values: Sequence[float]) -> float | None:
+    finite = [v for v in values if math.isfinite(v)]
+    return round(statistics.median(finite), 3) if finite else None
 
 
 async def _bench(
     backend: LlamaCppBackend,
     explainer: Explainer,
+    timed: _Timed,
     cards: Sequence[Card],
     rounds: int,
     max_tokens: int,
 ) -> dict[str, Any]:
-    service = explainer.llm
-    assert isinstance(service, LLMService)
+    service = timed.inner
     messages = explainer.explain_messages(cards[0], ANSWERS[0], _grade(cards[0]))
     ours: list[float] = []
     raw: list[float] = []
@@ -116,20 +154,29 @@ async def _bench(
         raw.append(await asyncio.to_thread(_raw_rate, backend, messages, max_tokens))
         ours.append(await _service_rate(service, messages, max_tokens))
     cold = [
-        await _ttft(explainer, c, ANSWERS[i % 3], prewarm=False) for i, c in enumerate(cards[1:3])
+        await _clocks(timed, explainer.explain(c, ANSWERS[i % 3], _grade(c)))
+        for i, c in enumerate(cards[1:3])
     ]
-    warm = [
-        await _ttft(explainer, c, ANSWERS[i % 3], prewarm=True)
-        for i, c in enumerate(cards[3 : 3 + rounds])
-    ]
+    warm: list[tuple[float, float]] = []
+    hint: list[tuple[float, float]] = []
+    for i, card in enumerate(cards[3 : 3 + rounds]):
+        await _typing(explainer, timed, card)
+        warm.append(await _clocks(timed, explainer.explain(card, ANSWERS[i % 3], _grade(card))))
+        # The dialogue: the person replied to a point; the tutor answers with a hint.
+        point = split_key_points(card.answer)[0]
+        turn = explainer.tutor_turn(card, point, "hint", ANSWERS[(i + 1) % 3], "Think again.")
+        hint.append(await _clocks(timed, turn))
     tps, raw_tps = statistics.median(ours), statistics.median(raw)
     return {
         "llm_model": backend.name,
         "llm_tokens_per_s": round(tps, 2),
         "llm_raw_tokens_per_s": round(raw_tps, 2),
         "llm_tokens_per_s_vs_raw": round(tps / raw_tps, 3) if raw_tps else 0.0,
-        "llm_ttft_s": round(statistics.median(warm), 3),
-        "llm_ttft_cold_s": round(statistics.median(cold), 3),
+        "llm_ttft_s": _median([t for t, _ in warm]),
+        "llm_first_text_s": _median([s for _, s in warm]),
+        "llm_ttft_cold_s": _median([t for t, _ in cold]),
+        "llm_hint_ttft_s": _median([t for t, _ in hint]),
+        "llm_hint_first_text_s": _median([s for _, s in hint]),
     }
 
 
@@ -144,7 +191,9 @@ def measure_llm(
     """Tokens/s of our service vs raw llama.cpp and time to first token of an explanation.
 
     Returns llm_tokens_per_s, llm_raw_tokens_per_s, llm_tokens_per_s_vs_raw, llm_ttft_s
-    (card prewarmed while the answer is typed, as the tutor does), llm_ttft_cold_s.
+    (card prewarmed while the answer is typed, as the tutor does), llm_first_text_s (the
+    first checked sentence shown), llm_ttft_cold_s, and the same two clocks for a hint after
+    a reply (llm_hint_ttft_s, llm_hint_first_text_s).
     """
     path = model_path or resolve_model(settings.llm_model, settings.models_dir)
     if path is None:
@@ -156,9 +205,11 @@ def measure_llm(
     backend = LlamaCppBackend(path, threads=settings.llm_threads, context=settings.llm_context)
     lent: Backend = _Lent(backend)
     service = LLMService(lambda: lent, queue_size=2, timeout_s=600, max_tokens=max_tokens)
-    explainer = Explainer(service, embedder, Prompts.load(settings.prompts_dir))
+    timed = _Timed(service)
+    explainer = Explainer(timed, embedder, Prompts.load(settings.prompts_dir))
     try:
-        return asyncio.run(_bench(backend, explainer, _seed_cards(settings), rounds, max_tokens))
+        cards = _seed_cards(settings)
+        return asyncio.run(_bench(backend, explainer, timed, cards, rounds, max_tokens))
     finally:
         service.close()
         backend.close()
@@ -183,7 +234,12 @@ def bench_llm(
 
 
 def _none(reason: str) -> dict[str, Any]:
-    return {"llm_tokens_per_s_vs_raw": None, "llm_ttft_s": None, "reason": reason}
+    return {
+        "llm_tokens_per_s_vs_raw": None,
+        "llm_ttft_s": None,
+        "llm_hint_ttft_s": None,
+        "reason": reason,
+    }
 
 
 def main() -> None:

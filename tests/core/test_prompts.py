@@ -16,7 +16,13 @@ def _copy_prompts(tmp_path: Path) -> Path:
 def test_shipped_prompts_load() -> None:
     prompts = Prompts.load(PROJECT_ROOT / "prompts")
     text = prompts.render_explain(
-        question="Q?", reference="R.", background="B.", covered="c", missed="m", answer="{x}"
+        question="Q?",
+        reference="R.",
+        background="B.",
+        answer="{x}",
+        right="r",
+        wrong="w",
+        missing="m",
     )
     # Values are inserted verbatim: braces in an answer are not re-parsed.
     assert "{x}" in text and text.index("R.") < text.index("{x}")
@@ -24,8 +30,8 @@ def test_shipped_prompts_load() -> None:
 
 def test_missing_placeholder_names_file_and_field(tmp_path: Path) -> None:
     d = _copy_prompts(tmp_path)
-    (d / "explain.txt").write_text((d / "explain.txt").read_text().replace("{missed}", "gaps"))
-    with pytest.raises(ConfigError, match=r"explain\.txt.*missing placeholder \{missed\}"):
+    (d / "explain.txt").write_text((d / "explain.txt").read_text().replace("{missing}", "gaps"))
+    with pytest.raises(ConfigError, match=r"explain\.txt.*missing placeholder \{missing\}"):
         Prompts.load(d)
 
 

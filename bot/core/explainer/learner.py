@@ -1,0 +1,103 @@
+"""What the learner said, set against the card: right (quoted), wrong (quoted), missing.
+
+The grader decides which key points an answer covered, missed or contradicted; this module
+only finds *which words of the answer* go with each, so an explanation can quote them. It
+never changes a verdict: a clause is "right" only when it matches a point the grader
+credited, and every clause of an answer the grader found incorrect is at best unsupported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.core.explainer.grounding import addressed
+from bot.core.grading import content_words
+from bot.core.ports import Embedder
+from bot.core.text import clip, split_sentences
+
+if TYPE_CHECKING:
+    from bot.core.grading import Grade
+
+MATCH_THRESHOLD = 0.45
+"""Cosine between an answer clause and a key point for the clause to be "about" that point."""
+ABOUT_THRESHOLD = 0.3
+"""Below this cosine to every key point a clause is not about the card: not worth quoting."""
+MAX_CLAUSES = 6
+MAX_CLAUSE_CHARS = 160
+
+_CLAUSE = re.compile(r"\s*(?:;|:|,\s+(?=(?:but|while|whereas|so|and then)\b))\s*", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:but|while|whereas|so|and then)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A piece of the learner's answer and the key point it goes with."""
+
+    quote: str
+    point: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerParts:
+    """The three parts an explanation answers, in the learner's words and the card's."""
+
+    right: list[Claim] = field(default_factory=list)
+    wrong: list[Claim] = field(default_factory=list)
+    """Claims the card does not support, each with the key point that corrects it."""
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def credited(self) -> list[str]:
+        """Key points the learner got right (what a confirming quote may match)."""
+        return [c.point for c in self.right]
+
+
+def clauses(answer: str) -> list[str]:
+    """The answer's sentences, long ones split at ";", ":" and ", but" (at most a few)."""
+    out: list[str] = []
+    for sentence in split_sentences(answer):
+        for part in _CLAUSE.split(sentence):
+            part = _LEAD.sub("", part.strip(" ,;:"))
+            if len(content_words(part)) >= 2 and not addressed(part):
+                out.append(clip(part.rstrip("."), MAX_CLAUSE_CHARS))
+    return out[:MAX_CLAUSES]
+
+
+def analyse(embedder: Embedder, answer: str, points: Sequence[str], grade: Grade) -> AnswerParts:
+    """Match each clause of `answer` to a key point, using the grader's states for each point."""
+    parts = clauses(answer)
+    covered = [p for p in points if p in grade.covered]
+    contradicted = [p for p in points if p in grade.contradicted]
+    if not parts or not points:
+        return AnswerParts(missing=[p for p in grade.missed if p not in contradicted])
+    vectors = embedder.embed([*parts, *points])
+    sims = vectors[: len(parts)] @ vectors[len(parts) :].T
+    right: list[Claim] = []
+    wrong: list[Claim] = []
+    used: set[str] = set()
+    # A contradicted point first: the clause closest to it is the wrong claim.
+    for point in contradicted:
+        j = points.index(point)
+        i = int(np.argmax(sims[:, j]))
+        wrong.append(Claim(parts[i], point))
+        used.add(parts[i])
+    for i, part in enumerate(parts):
+        if part in used:
+            continue
+        j = int(np.argmax(sims[i]))
+        point = points[j]
+        if point in covered and float(sims[i, j]) >= MATCH_THRESHOLD:
+            right.append(Claim(part, point))
+        elif float(sims[i, j]) < ABOUT_THRESHOLD:
+            continue
+        elif grade.verdict == "incorrect" or point in contradicted:
+            # Nothing credited: the claim stands corrected by the point it was closest to.
+            wrong.append(Claim(part, point))
+    corrected = {c.point for c in wrong}
+    missing = [p for p in points if p in grade.missed and p not in corrected]
+    return AnswerParts(right=right[:2], wrong=wrong[:2], missing=missing)
