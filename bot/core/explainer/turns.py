@@ -36,24 +36,22 @@ TURN_TIMEOUT_S = 12.0
 TURN_MAX_TOKENS = 64
 HINT_THRESHOLD = 0.4
 """A hint asks *about* the point without its words, so it sits further from the card."""
-GENERIC = frozenset(
-    "involves involve called call used uses use using means mean refers refer allows allow "
-    "helps help make makes made way ways thing things different specific based also like "
-    "example instance".split()
-)
-"""Content words too general to give a point away."""
 
 _BLANK = re.compile(r"_{3,}|\.{4,}|…{2,}")
 
 
 def distinguishing_words(question: str, point: str) -> list[str]:
-    """The point's content words that the question does not already give (what a hint hides)."""
+    """The point's content words that the question does not already give (what a hint hides).
+
+    Every one of them, general words too ("involves"): a hint is checked against all, by
+    root (the first letters of the stem), which is stricter than comparing stems.
+    """
     given = roots(question)
     seen: set[str] = set()
     out: list[str] = []
     for word in content_words(point):
         r = root(word)
-        if r in given or r in seen or word in GENERIC:
+        if r in given or r in seen:
             continue
         seen.add(r)
         out.append(word)

@@ -60,6 +60,7 @@ def test_check_keeps_grounded_and_drops_unsupported_and_echoes(
 
 
 @pytest.mark.llm
+@pytest.mark.timeout(1800)  # the default model on 2 shared cores: bound a hang, not speed
 async def test_default_model_explains_from_the_card(
     cards: list[Card], embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
