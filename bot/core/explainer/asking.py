@@ -11,35 +11,29 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
 
 from bot.core.cards import Card
+from bot.core.explainer.base import (
+    MAX_OUTPUT_CHARS,
+    Chunk,
+    ExplainResult,
+    Grounded,
+    prose,
+    untrusted,
+)
 from bot.core.explainer.checked import Outcome
-from bot.core.explainer.service import MAX_OUTPUT_CHARS, ExplainResult, prose, untrusted
 from bot.core.text import clip, neutralize_mentions
 from bot.errors import Busy, InputError, ModelUnavailable
 
-if TYPE_CHECKING:
-    from bot.core.explainer.service import Chunk, Explainer
-
 log = logging.getLogger(__name__)
 
-RELEVANCE_THRESHOLD = 0.45
-"""Cosine between a question and a card (question or whole text) to answer from that card.
-
-Calibrated on the seed deck (MiniLM): 16 paraphrased on-topic questions scored 0.34-0.95
-(14 above 0.45), 16 off-topic ones 0.02-0.44, the highest being near-misses such as
-"How do I make a token in a board game?" (0.43) and "What is a vector in physics?" (0.44).
-"""
 MAX_ASK_CARDS = 2
 MAX_ASK_CARD_CHARS = 450
 
 _MARKER = re.compile(r"\[\s*card\s*:\s*([0-9a-fA-F]{4,16})\s*\]")
 
 
-def ask_messages(
-    explainer: Explainer, question: str, cards: Sequence[Card]
-) -> list[dict[str, str]]:
+def ask_messages(explainer: Grounded, question: str, cards: Sequence[Card]) -> list[dict[str, str]]:
     """Chat messages for a question answered from `cards`, each labelled with its id."""
     blocks = [
         f"- {(c.title or c.question).strip()}: {clip(prose(c.answer), MAX_ASK_CARD_CHARS)}"
@@ -57,7 +51,7 @@ def card_answer(card: Card, reason: str) -> ExplainResult:
 
 
 async def ask(
-    explainer: Explainer, question: str, hits: Sequence[tuple[Card, float]]
+    explainer: Grounded, question: str, hits: Sequence[tuple[Card, float]]
 ) -> AsyncIterator[Chunk]:
     """Answer `question` from the relevant `hits` only, citing the cards used."""
     if not question.strip():

@@ -5,36 +5,33 @@ grader and `learner.analyse`, quoted in the learner's own words), streams its re
 the grounding check sentence by sentence (`checked`), and ends with one `ExplainResult`
 whose text is exactly what was streamed, or the fallback text when too little survived. The
 LLM never sees or changes the grade beyond reading it, and the learner's answer reaches it
-only as quoted data.
+only as quoted data. `ask` and `tutor_turn` live in `asking` and `turns`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from bot.core.cards import Card
-from bot.core.explainer.checked import Outcome, checked, in_thread
-from bot.core.explainer.grounding import (
-    SUPPORT_THRESHOLD,
-    Checker,
-    Support,
-    Verdict,
+from bot.core.explainer.asking import ask as ask_from_cards
+from bot.core.explainer.base import (
+    Chunk,
+    ExplainResult,
+    Grounded,
+    Step,
+    fallback_text,
+    quote,
+    untrusted,
 )
+from bot.core.explainer.checked import Outcome
+from bot.core.explainer.grounding import Support
 from bot.core.explainer.learner import AnswerParts, analyse
+from bot.core.explainer.turns import tutor_turn as phrase_turn
 from bot.core.grading import split_key_points
-from bot.core.limits import MAX_EXPLAINED_ANSWER_CHARS
-from bot.core.ports import LLM, Embedder, Message
-from bot.core.prompts import CARD_FIELDS, TEMPLATES, TURNS, Prompts
-from bot.core.text import clip, neutralize_mentions, plain, split_sentences
+from bot.core.text import clip
 from bot.errors import Busy, ModelUnavailable
 
 if TYPE_CHECKING:
@@ -42,112 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIN_KEPT_FRACTION = 0.5
-MAX_OUTPUT_CHARS = 1200
-MAX_FIELD_CHARS = 700
 
-_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
-_ANSWER_TAG = re.compile(r"</?\s*answer\s*>", re.IGNORECASE)
-
-Step = Literal["hint", "prompt", "assertion"]
-
-
-@dataclass(frozen=True, slots=True)
-class ExplainResult:
-    """The checked outcome; its text is what was streamed, unless it is the fallback.
-
-    `fallback` is True when the text did not come from the model (model off, busy, timed out,
-    broken, too little grounded, or no relevant card); `reason` then says which.
-    """
-
-    text: str
-    fallback: bool
-    dropped: list[str] = field(default_factory=list)
-    cited: list[str] = field(default_factory=list)
-    reason: str = ""
-
-
-Chunk = str | ExplainResult
-
-
-def prose(text: str) -> str:
-    """Text without fenced code (unless code is all there is), clipped for a tight prompt."""
-    without = _FENCE.sub(" ", text).strip()
-    return clip(without or text.strip(), MAX_FIELD_CHARS)
-
-
-def untrusted(answer: str) -> str:
-    """The learner's text as prompt data: tags it carries are stripped so it cannot close ours."""
-    text = clip(_ANSWER_TAG.sub(" ", plain(answer)).strip(), MAX_EXPLAINED_ANSWER_CHARS)
-    return text or "(empty)"
-
-
-def _quote(text: str) -> str:
-    return '"' + " ".join(text.replace('"', "'").split()) + '"'
-
-
-def fallback_text(
-    card: Card, grade: Grade | None = None, *, reason: str = "", parts: AnswerParts | None = None
-) -> str:
-    """Explanation-free feedback: says why, what was wrong, the reference and the missed points."""
-    why = {
-        "busy": "The tutor is busy, so the explanation is unavailable right now.",
-        "ungrounded": "No explanation could be checked against the card, so here is the card.",
-    }.get(reason, "The explanation is unavailable right now.")
-    lines = [why]
-    if parts is not None and parts.wrong:
-        lines += [""] + [
-            f"You wrote {_quote(c.quote)}; the card says: {clip(c.point, 300)}" for c in parts.wrong
-        ]
-    lines += ["", "Reference answer:", clip(card.answer.strip(), MAX_OUTPUT_CHARS)]
-    if grade is not None and grade.missed:
-        lines += ["", "What your answer missed:"]
-        lines += [f"- {clip(point, 300)}" for point in grade.missed]
-    return neutralize_mentions("\n".join(lines))
-
-
-class Explainer:
-    """Builds prompts from cards, streams the LLM, and lets out only grounded sentences."""
-
-    def __init__(
-        self,
-        llm: LLM | None,
-        embedder: Embedder,
-        prompts: Prompts,
-        *,
-        support_threshold: float = SUPPORT_THRESHOLD,
-        relevance_threshold: float | None = None,
-        min_kept_fraction: float = MIN_KEPT_FRACTION,
-    ) -> None:
-        from bot.core.explainer.asking import RELEVANCE_THRESHOLD
-
-        self.llm = llm
-        self.embedder = embedder
-        self.prompts = prompts
-        self.checker = Checker(embedder, threshold=support_threshold)
-        self.relevance_threshold = (
-            RELEVANCE_THRESHOLD if relevance_threshold is None else relevance_threshold
-        )
-        self.min_kept_fraction = min_kept_fraction
-        self._card_vectors: dict[tuple[str, str], npt.NDArray[np.float32]] = {}
-
-    @property
-    def support_threshold(self) -> float:
-        """Cosine a sentence needs with the card to be kept."""
-        return self.checker.threshold
-
-    # -- prompts -----------------------------------------------------------------------------
-
-    def card_fields(self, card: Card) -> tuple[dict[str, str], list[str]]:
-        """The card part of every per-card prompt, and the card's key points."""
-        points = split_key_points(card.answer)
-        numbered = " ".join(f"({i}) {clip(p, 300)}" for i, p in enumerate(points, 1))
-        fields = {
-            "question": clip(card.question.strip(), MAX_FIELD_CHARS),
-            "reference": clip(numbered, 2 * MAX_FIELD_CHARS) or prose(card.answer),
-            "background": prose(card.background) or "(none)",
-        }
-        return fields, points
+class Explainer(Grounded):
+    """Explains answers, answers questions and phrases dialogue steps, all checked."""
 
     def parts(self, card: Card, answer: str, grade: Grade) -> AnswerParts:
         """What the learner got right, wrong and left out, in their words and the card's."""
@@ -159,9 +53,9 @@ class Explainer:
         """Chat messages for an explanation: fixed system text, then the card, answer last."""
         fields, _ = self.card_fields(card)
         parts = parts if parts is not None else self.parts(card, answer, grade)
-        right = "; ".join(_quote(c.quote) for c in parts.right) or "nothing"
+        right = "; ".join(quote(c.quote) for c in parts.right) or "nothing"
         wrong = "; ".join(
-            f"{_quote(c.quote)}; the card says: {clip(c.point, 300)}" for c in parts.wrong
+            f"{quote(c.quote)}; the card says: {clip(c.point, 300)}" for c in parts.wrong
         )
         missing = " ".join(clip(p, 300) for p in parts.missing) or "nothing"
         user = self.prompts.render_explain(
@@ -173,74 +67,10 @@ class Explainer:
         )
         return self.messages(user)
 
-    def messages(self, user: str) -> list[dict[str, str]]:
-        """The system text, then `user`."""
-        return [
-            {"role": "system", "content": self.prompts.system},
-            {"role": "user", "content": user},
-        ]
-
-    def card_prefix(self, card: Card) -> str:
-        """The first lines of every per-card prompt (up to the line that depends on the learner)."""
-        fields, _ = self.card_fields(card)
-        rendered = []
-        for name in ("explain", *TURNS):
-            blanks = {f: "\x00" for f in TEMPLATES[f"{name}.txt"] - CARD_FIELDS}
-            rendered.append(self.prompts.render(name, **fields, **blanks).split("\x00", 1)[0])
-        # What every per-card prompt shares, cut at a line end: a token boundary in all.
-        prefix = os.path.commonprefix(rendered)  # noqa: RUF071 (characters are meant)
-        return prefix[: prefix.rfind("\n") + 1] or prefix
-
     def prewarm(self, card: Card) -> None:
         """Let the model evaluate the card part of the prompt while the answer is being typed."""
         if self.llm is not None:
             self.llm.prewarm(self.messages(self.card_prefix(card)))
-
-    # -- grounding ---------------------------------------------------------------------------
-
-    def support_sentences(self, card: Card, grade: Grade | None = None) -> list[str]:
-        """The card sentences (and grade points) that generated sentences may rest on."""
-        pieces = [card.title, card.question, *split_sentences(_FENCE.sub(" ", card.answer))]
-        pieces += split_sentences(card.background)
-        if grade is not None:
-            pieces += [*grade.covered, *grade.missed, *grade.contradicted]
-        return [p.strip() for p in pieces if p and p.strip()]
-
-    def check(
-        self, text: str, support: Sequence[str], learner: str = ""
-    ) -> tuple[list[str], list[str], list[int]]:
-        """Split `text` into sentences; return (kept, dropped, index of best support per kept).
-
-        See `bot.core.explainer.grounding`: a sentence rests on the card, does not restate
-        the learner, imports none of their words unless it quotes them to confirm a credited
-        point or to correct them with the card's fact.
-        """
-        return self.checker.check(text, support, learner)
-
-    # -- streaming through the check ---------------------------------------------------------
-
-    async def stream_checked(
-        self,
-        messages: Sequence[Message],
-        support: Support,
-        outcome: Outcome,
-        *,
-        max_tokens: int | None = None,
-        timeout: float | None = None,
-    ) -> AsyncIterator[str]:
-        """Stream the LLM's reply to `messages`, yielding only sentences `support` keeps."""
-        assert self.llm is not None
-
-        def decide(sentences: Sequence[str], final: bool) -> list[Verdict]:
-            return self.checker.decide(sentences, support, final=final)
-
-        pieces = self.llm.stream(messages, max_tokens=max_tokens, timeout=timeout)
-        async for text in checked(pieces, in_thread(decide), outcome, max_chars=MAX_OUTPUT_CHARS):
-            yield text
-
-    def enough(self, outcome: Outcome) -> bool:
-        """Whether enough of what the model wrote was kept to show it (else: fallback)."""
-        return bool(outcome.kept) and len(outcome.kept) >= self.min_kept_fraction * outcome.total
 
     # -- the services ------------------------------------------------------------------------
 
@@ -280,27 +110,8 @@ class Explainer:
 
     async def ask(self, question: str, hits: Sequence[tuple[Card, float]]) -> AsyncIterator[Chunk]:
         """Answer `question` from the relevant `hits` only, citing the cards used."""
-        from bot.core.explainer.asking import ask
-
-        async for chunk in ask(self, question, hits):
+        async for chunk in ask_from_cards(self, question, hits):
             yield chunk
-
-    def relevance(self, question: str, cards: Sequence[Card]) -> list[float]:
-        """How relevant each card is to `question` (cosine; best of its question and full text)."""
-        if not cards:
-            return []
-        missing = [c for c in cards if (c.card_id, c.content_hash) not in self._card_vectors]
-        if missing:
-            texts: list[str] = []
-            for c in missing:
-                texts += [c.question, f"{c.title}. {c.question} {prose(c.answer)}"]
-            v = self.embedder.embed(texts)
-            if len(self._card_vectors) > 4096:  # a bounded cache: cards change rarely
-                self._card_vectors.clear()
-            for i, c in enumerate(missing):
-                self._card_vectors[(c.card_id, c.content_hash)] = v[2 * i : 2 * i + 2]
-        q = self.embedder.embed([question])[0]
-        return [float(np.max(self._card_vectors[(c.card_id, c.content_hash)] @ q)) for c in cards]
 
     async def tutor_turn(
         self,
@@ -317,7 +128,5 @@ class Explainer:
         Yields checked text, then an `ExplainResult` (text = what was shown, or `template`
         when the model is off, busy, slower than `timeout`, or its text failed the check).
         """
-        from bot.core.explainer.turns import tutor_turn
-
-        async for chunk in tutor_turn(self, card, point, step, reply, template, timeout=timeout):
+        async for chunk in phrase_turn(self, card, point, step, reply, template, timeout=timeout):
             yield chunk

@@ -14,20 +14,16 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.core.cards import Card
+from bot.core.explainer.base import Chunk, ExplainResult, Grounded, Step, untrusted
 from bot.core.explainer.checked import Outcome
 from bot.core.explainer.grounding import Support, root, roots
-from bot.core.explainer.service import ExplainResult, Step, untrusted
 from bot.core.grading import content_words
 from bot.core.text import neutralize_mentions
 from bot.errors import Busy, ModelUnavailable
-
-if TYPE_CHECKING:
-    from bot.core.explainer.service import Chunk, Explainer
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +60,7 @@ def blanked_words(point: str, template: str) -> list[str]:
     return [w for w in dict.fromkeys(content_words(point)) if root(w) not in kept]
 
 
-def _point_number(explainer: Explainer, card: Card, point: str) -> int:
+def _point_number(explainer: Grounded, card: Card, point: str) -> int:
     _, points = explainer.card_fields(card)
     if point in points:
         return points.index(point) + 1
@@ -75,7 +71,7 @@ def _point_number(explainer: Explainer, card: Card, point: str) -> int:
 
 
 async def tutor_turn(
-    explainer: Explainer,
+    explainer: Grounded,
     card: Card,
     point: str,
     step: Step,
