@@ -200,6 +200,7 @@ async def test_ask_answers_on_topic_and_cites_cards(
 
 
 @pytest.mark.llm
+@pytest.mark.timeout(1800)  # four explanations on 2 shared cores: bound a hang, not speed
 async def test_fallback_rate_replay_counts_cases(
     cards: list[Card], embedder: Embedder, smol_service: LLMService
 ) -> None:
