@@ -364,10 +364,7 @@ class Tutor:
         *,
         timeout: float | None = None,
     ) -> AsyncIterator[Chunk]:
-        """A dialogue step about `point` phrased by the LLM and checked, else `template`.
-
-        Streams checked text, then an ExplainResult (see `Explainer.tutor_turn`).
-        """
+        """A dialogue step about `point`, LLM-phrased and checked, else `template` (streams)."""
         return self.explainer.tutor_turn(card, point, step, reply, template, timeout=timeout)
 
     def ask(self, question: str, guild_id: str | None = None) -> AsyncIterator[Chunk]:
