@@ -153,9 +153,7 @@ class MessageStore:
             "mentions": mentions,
             "mention_roles": roles,
             "attachments": self._attachments(body, files, list(old.get("attachments", []))),
-            "embeds": [
-                {"type": "rich", **e} for e in body.get("embeds", old.get("embeds", [])) or []
-            ],
+            "embeds": [_embed(e) for e in body.get("embeds", old.get("embeds", [])) or []],
             "components": numbered(list(body.get("components", old.get("components", [])) or [])),
             "pinned": False,
             "flags": int(body.get("flags", old.get("flags", 0)) or 0),
@@ -292,6 +290,14 @@ class MessageStore:
         """Messages of ``channel_id`` in creation order."""
         records = self.by_channel.get(channel_id, [])
         return [r for r in records if include_deleted or not r.deleted]
+
+
+def _embed(embed: Json) -> Json:
+    """An embed as Discord echoes it: ``type`` "rich" unless set, each field's ``inline``."""
+    out = {"type": "rich", **_without_nulls(embed)}
+    if isinstance(out.get("fields"), list):
+        out["fields"] = [{"inline": False, **f} for f in out["fields"]]
+    return out
 
 
 def numbered(components: list[Json]) -> list[Json]:

@@ -19,8 +19,8 @@ fails, to report the error.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -29,6 +29,8 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema import _keywords as keywords
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+
+from .fastcheck import Check, Compiler, Unsupported
 
 Json = dict[str, Any]
 
@@ -70,21 +72,6 @@ RESPONSE_ERRATA: dict[str, Json] = {
         "required": ["_errors"],
     },
 }
-
-_RECURRING = {
-    BASE + "schemas/" + name
-    for name in (
-        "UserResponse",
-        "GuildMemberResponse",
-        "GuildRoleResponse",
-        "GuildChannelResponse",
-        "ThreadResponse",
-        "PrivateChannelResponse",
-        "ApplicationCommandResponse",
-    )
-}
-"""Schemas whose values recur verbatim across answers, so their verdicts are remembered."""
-_REMEMBERED = 4096
 
 _JSON_TYPE = {dict: "object", list: "array", str: "string", type(None): "null", bool: "boolean"}
 
@@ -160,6 +147,20 @@ class _Filter:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class Checker:
+    """One schema's check: compiled closures say "valid" fast (``fastcheck``); when they do
+    not, ``jsonschema`` says what is wrong, and its verdict counts."""
+
+    validator: Draft202012Validator
+    fast: Check | None
+
+    def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
+        """What is wrong with ``instance`` (nothing when it is valid)."""
+        if self.fast is None or not self.fast(instance):
+            yield from self.validator.iter_errors(instance)
+
+
 class Side:
     """The schemas of one direction (requests or responses), errata applied, and the
     validator class whose ``$ref``/``oneOf``/``anyOf`` use them."""
@@ -171,14 +172,18 @@ class Side:
             (uri, DRAFT202012.create_resource(schema)) for uri, schema in self.table.items()
         )
         self._unions: dict[int, tuple[list[_Filter], dict[Any, int] | None]] = {}
-        self._known_valid: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._fast = Compiler(self.table)
         self.cls = validators.extend(
             Draft202012Validator, {"$ref": self._ref, "oneOf": self._one_of, "anyOf": self._any_of}
         )
 
-    def compile(self, schema: Json) -> Draft202012Validator:
-        """A validator of ``schema`` (whose references are already absolute)."""
-        return self.cls(schema, registry=self.registry)
+    def compile(self, schema: Json) -> Checker:
+        """The check of ``schema`` (whose references are already absolute)."""
+        try:
+            fast: Check | None = self._fast.compile(schema)
+        except Unsupported:
+            fast = None
+        return Checker(self.cls(schema, registry=self.registry), fast)
 
     def _ref(
         self, validator: Any, ref: str, instance: Any, schema: Json
@@ -188,23 +193,8 @@ class Side:
         target = self.table.get(ref)
         if target is None:
             yield from keywords.ref(validator, ref, instance, schema)
-            return
-        if ref not in _RECURRING or not isinstance(instance, dict):
+        else:
             yield from validator.descend(instance, target)
-            return
-        # The same user, member or role recurs in message after message: a value once found
-        # valid against a schema is valid again (only valid ones are remembered).
-        key = (ref, json.dumps(instance))
-        if key in self._known_valid:
-            self._known_valid.move_to_end(key)
-            return
-        errors = list(validator.descend(instance, target))
-        if errors:
-            yield from errors
-            return
-        self._known_valid[key] = None
-        if len(self._known_valid) > _REMEMBERED:
-            self._known_valid.popitem(last=False)
 
     def _union(self, branches: list[Json]) -> tuple[list[_Filter], dict[Any, int] | None]:
         found = self._unions.get(id(branches))
@@ -286,7 +276,7 @@ class Spec:
         for candidates in self._paths.values():
             # Literal segments first: ``messages/@original`` before ``messages/{message_id}``.
             candidates.sort(key=lambda c: -sum(s is not None for s in c[0]))
-        self._cache: dict[tuple[str, ...], Draft202012Validator | None] = {}
+        self._cache: dict[tuple[str, ...], Checker | None] = {}
 
     def operation(self, method: str, path: str) -> str | None:
         """The spec's path template for a concrete API path (after ``/api/v10``), if any."""
@@ -299,10 +289,8 @@ class Spec:
     def _op(self, method: str, template: str) -> Json:
         return dict(self.document["paths"][template][method.lower()])
 
-    def request_validator(
-        self, method: str, template: str, multipart: bool
-    ) -> Draft202012Validator | None:
-        """The validator for a request body of this operation (None: the spec has none)."""
+    def request_validator(self, method: str, template: str, multipart: bool) -> Checker | None:
+        """The check of a request body of this operation (None: the spec has none)."""
         media = "multipart/form-data" if multipart else "application/json"
         key = ("request", method, template, media)
         if key not in self._cache:
@@ -319,10 +307,8 @@ class Spec:
                 return key
         return None
 
-    def response_validator(
-        self, method: str, template: str, response_key: str
-    ) -> Draft202012Validator | None:
-        """The validator for a JSON response (None: the spec defines no JSON body there)."""
+    def response_validator(self, method: str, template: str, response_key: str) -> Checker | None:
+        """The check of a JSON response (None: the spec defines no JSON body there)."""
         key = ("response", method, template, response_key)
         if key not in self._cache:
             response = self._op(method, template)["responses"][response_key]
@@ -333,7 +319,7 @@ class Spec:
             self._cache[key] = None if schema is None else self.responses.compile(_absolute(schema))
         return self._cache[key]
 
-    def object_validator(self, name: str) -> Draft202012Validator:
+    def object_validator(self, name: str) -> Checker:
         """The validator of one component schema, e.g. ``UserResponse`` (gateway payloads)."""
         key = ("object", name)
         found = self._cache.get(key)
