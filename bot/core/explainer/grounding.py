@@ -67,6 +67,24 @@ _FRAME = frozenset(
     "believe believed called call put told".split()
 )
 
+# A quote presented as the learner's ("you wrote", "your answer") must be their words.
+_ATTRIBUTED = re.compile(
+    r"\byou(?:'ve| have)?\s+(?:\w+\s+)?(?:wrote|said|answered|claimed|mentioned|stated|"
+    r"suggested|described|called|put)\b|\byour answer\b",
+    re.IGNORECASE,
+)
+_QUOTE_MARK = re.compile(r"[\"“”«»]")
+# Plain corrections that name the card instead of a contrast word.
+_CARD_SAYS = re.compile(
+    r"\b(?:the card|the key point)s?\s+(?:says|states|explains|gives)\b|\bin fact\b", re.I
+)
+# Calling a quote wrong: never done to a quote of a point the grader credited.
+_DENIES = re.compile(
+    r"\bnot (?:what the card|right|correct|true|accurate|quite)|\b(?:wrong|incorrect|mistaken)\b|"
+    r"\b(?:isn't|is not|aren't|are not|wasn't) (?:right|correct|true|accurate|what)\b",
+    re.IGNORECASE,
+)
+
 _PRAISE = frozenset(
     "correct correctly right rightly true accurate accurately exactly good well great "
     "nice point got".split()
@@ -82,6 +100,8 @@ Why = Literal[
     "imported",
     "endorses",
     "empty",
+    "misquoted",
+    "denies credit",
 ]
 
 
@@ -254,6 +274,8 @@ class Checker:
         sims = support.vectors @ vector
         j = int(np.argmax(sims))
         if not quotes:
+            if _ATTRIBUTED.search(bare) and _QUOTE_MARK.search(bare):
+                return Verdict(sentence, False, "misquoted", j)  # not their words
             grounded = float(sims[j])
             echo = (
                 float(support.learner_vector @ vector)
@@ -278,7 +300,9 @@ class Checker:
             return Verdict(sentence, False, "imported", k)
         if right:
             # Confirming what they got right: the rest is a frame ("you rightly said ...")
-            # or carries a card fact of its own.
+            # or carries a card fact of its own; it never calls the credited quote wrong.
+            if _DENIES.search(rest):
+                return Verdict(sentence, False, "denies credit", k)
             if _is_frame(rest, allow_praise=True) or float(rest_sims[k]) >= support.threshold:
                 return Verdict(sentence, True, "quoted right", j)
             return Verdict(sentence, False, "ungrounded", k)
@@ -286,7 +310,9 @@ class Checker:
             return Verdict(sentence, False, "endorses", k)
         if _is_frame(rest):
             return Verdict(sentence, False, "frame", k, needs_next=True)
-        if float(rest_sims[k]) >= support.threshold and contrasts(rest):
+        if float(rest_sims[k]) >= support.threshold and (
+            contrasts(rest) or _CARD_SAYS.search(rest)
+        ):
             return Verdict(sentence, True, "correction", k)
         return Verdict(sentence, False, "ungrounded", k)
 

@@ -122,3 +122,37 @@ def test_no_claims_in_an_empty_answer(cards: list[Card], embedder: Embedder, ans
     parts = analyse(embedder, answer, split_key_points(card.answer), missed_all(card))
     assert parts.right == [] and parts.wrong == []
     assert parts.missing == split_key_points(card.answer)
+
+
+def test_a_correction_may_name_the_card_instead_of_a_contrast_word(
+    cards: list[Card], embedder: Embedder
+) -> None:
+    explainer = Explainer(None, embedder, PROMPTS)
+    card = cards[0]
+    text = (
+        f'You wrote "{WRONG[:-1]}"; the card says: tokenization splits a sequence of '
+        "characters into words or tokens."
+    )
+    assert _decide(explainer, card, WRONG, missed_all(card), text) == [(True, "correction")]
+
+
+def test_card_text_quoted_as_the_learners_is_dropped(cards: list[Card], embedder: Embedder) -> None:
+    explainer = Explainer(None, embedder, PROMPTS)
+    card = cards[12]  # word embeddings
+    answer = "Word embeddings are one-hot vectors with a single 1."
+    text = (
+        'You wrote "Word embeddings are dense vector representations of words", but that is '
+        "not what the card says: word embeddings capture the meaning of words."
+    )
+    assert _decide(explainer, card, answer, missed_all(card), text) == [(False, "misquoted")]
+
+
+def test_a_credited_quote_is_never_called_wrong(cards: list[Card], embedder: Embedder) -> None:
+    explainer = Explainer(None, embedder, PROMPTS)
+    card = cards[0]
+    answer = "Tokenization splits text into smaller pieces."
+    grade = Grader(embedder).grade(card.question, card.answer, answer)
+    denial = 'You wrote "tokenization splits text into smaller pieces", but that is not right.'
+    assert _decide(explainer, card, answer, grade, denial) == [(False, "denies credit")]
+    confirmed = 'You are right that "tokenization splits text into smaller pieces".'
+    assert _decide(explainer, card, answer, grade, confirmed) == [(True, "quoted right")]
