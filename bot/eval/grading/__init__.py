@@ -1,0 +1,1 @@
+"""Grading evaluation: adversarial answer families, tuning decks and the seed-deck figures."""
