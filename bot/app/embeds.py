@@ -100,6 +100,9 @@ def graded_embed(
     )
     if grade.covered:
         embed.add_field(name="You covered", value=_bullets(grade.covered, "✅"), inline=False)
+    if grade.contradicted:
+        wrong = _bullets(grade.corrections(reveal=not to_work_through), "✗")
+        embed.add_field(name="You got wrong", value=wrong, inline=False)
     if to_work_through:
         left = f"{to_work_through} point{'s' if to_work_through > 1 else ''}, one at a time"
         embed.add_field(name="Still to work through", value=left, inline=False)

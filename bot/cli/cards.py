@@ -139,6 +139,8 @@ def grade(args: argparse.Namespace) -> int:
     print(f"{result.verdict} ({result.score:.2f})")
     for point in result.covered:
         print(f"  covered: {point}")
+    for line in result.corrections():
+        print(f"  wrong:   {line}")
     for point in result.missed:
         print(f"  missed:  {point}")
     for reason in result.reasons:

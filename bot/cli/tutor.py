@@ -99,11 +99,13 @@ def show_grade(grade: Grade, reference: str | None) -> None:
     print(f"\n{_bar(grade.score)} {round(grade.score * 100)}%  {grade.verdict.upper()}")
     for point in grade.covered:
         print(f"  ✓ {point}")
+    for line in grade.corrections(reveal=reference is not None):
+        print(f"  ✗ {line}")
     if reference is None:
         print(f"  … {len(grade.missed)} point(s) to work through, one at a time\n")
         return
     for point in grade.missed:
-        print(f"  ✗ {point}")
+        print(f"  – {point}")
     for reason in grade.reasons:
         print(f"  ! {reason}")
     print(f"\nReference answer:\n{math_to_text(reference).strip()}\n")

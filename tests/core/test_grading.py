@@ -183,7 +183,8 @@ def test_long_and_odd_unicode_answers_do_not_crash(grader: Grader) -> None:
 def test_grade_to_dict_is_exactly_the_contract(grader: Grader) -> None:
     grade = grader.grade(TOKENIZATION, CARDS[TOKENIZATION], GOOD[TOKENIZATION])
     data = grade.to_dict()
-    assert set(data) == {"score", "verdict", "covered", "missed", "reasons"}
+    # Issue 12 added "contradicted" (the key points the answer asserts the opposite of).
+    assert set(data) == {"score", "verdict", "covered", "missed", "contradicted", "reasons"}
     assert data == json.loads(json.dumps(data))
     assert isinstance(grade, Grade)
 

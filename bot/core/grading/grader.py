@@ -1,27 +1,44 @@
-"""The grader: embeds a reference's key points and an answer, scores, applies the guards."""
+"""The grader: aligns an answer with a card's key points, scores it, and judges its truth.
+
+A calibrated logistic model (`params`) over alignment features (`features`) gives the score;
+then the verdict is held to what resemblance cannot see. Per key point the answer is
+`covered`, `missed` or `contradicted` (`contradiction`); an answer that contradicts a point,
+scrambles the card's words, covers too little of the card, or fits one of the deck's other
+cards (`neighbours`) as well as this one is never `correct`. Guards (`guards`) cap what the
+answer's text alone rules out.
+"""
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.grading.contradiction import (
+    Claim,
+    antonym_conflict,
+    claim,
+    clauses,
+    negation_conflict,
+    scrambled,
+    swap_conflict,
+)
+from bot.core.grading.features import Alignment, Vector, align, texts_to_embed, units_of
 from bot.core.grading.guards import COPY_COSINE, Answer, analyse_answer
 from bot.core.grading.params import FEATURES, GraderParams
 from bot.core.grading.points import Reference, prepare_reference, split_key_points
 from bot.core.grading.result import Grade, PointGrade, PointState, Verdict
-from bot.core.ports import Embedder
 from bot.core.words import stem
 
-Vector = npt.NDArray[np.float32]
-# Two words are aligned when their embeddings are this close (or they share a stem).
-_ALIGNED = 0.6
 _COS_AQ = FEATURES.index("cos_answer_question")
+Neighbours = Sequence[tuple[str, str]]
+"""Other cards of the deck, as (question, reference) pairs."""
+_DUPLICATE = 0.95  # a "neighbour" whose reference is this close is the same card again
 
 
 class _LRU:
@@ -47,24 +64,45 @@ class _LRU:
                 self._data.popitem(last=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    ref: Reference
+    ans: Answer
+    max_score: float
+    neighbours: tuple[tuple[Reference, Answer], ...]
+
+
 class Grader:
     """Grades free-text answers against a reference answer with a bundled embedder."""
 
     def __init__(
-        self, embedder: Embedder, params: GraderParams | None = None, cache_size: int = 20_000
+        self, embedder: Any, params: GraderParams | None = None, cache_size: int = 20_000
     ) -> None:
         self._embedder = embedder
         self.params = params if params is not None else GraderParams.bundled()
         self._vectors = _LRU(cache_size)
-        self._references = _LRU(1024)
+        self._references = _LRU(4096)
+        self._claims = _LRU(4096)
 
     def key_points(self, reference: str) -> list[str]:
         """The reference's key points, in order: what the feedback lists refer to."""
         return split_key_points(reference)
 
-    def grade(self, question: str, reference: str, answer: str, *, max_score: float = 1.0) -> Grade:
-        """Grade one answer; `max_score` below 1 caps the score (hints lower what is on offer)."""
-        return self._grade_batch([(question, reference, answer)], [max_score])[0]
+    def grade(
+        self,
+        question: str,
+        reference: str,
+        answer: str,
+        *,
+        max_score: float = 1.0,
+        neighbours: Neighbours = (),
+    ) -> Grade:
+        """Grade one answer; `max_score` below 1 caps the score (hints lower what is on offer).
+
+        `neighbours` are other cards of the deck: an answer that fits one of them as well as
+        this card is not `correct` for this card.
+        """
+        return self._grade_batch([(question, reference, answer)], [max_score], [neighbours])[0]
 
     def grade_point(self, question: str, reference: str, point: int, reply: str) -> PointGrade:
         """Grade `reply` against key point number `point` of `reference` alone."""
@@ -72,17 +110,25 @@ class Grader:
         if not 0 <= point < len(points):
             raise IndexError(f"the reference has {len(points)} key points, not {point + 1}")
         grade = self.grade(question, points[point], reply)
-        state: PointState = "covered" if grade.verdict == "correct" or grade.covered else "missed"
+        state: PointState = "covered" if grade.covered else "missed"
         if grade.contradicted:
             state = "contradicted"
         return PointGrade(points[point], state, grade.score, list(grade.reasons))
 
-    def grade_many(self, items: Sequence[tuple[str, str, str]]) -> list[Grade]:
-        """Grade (question, reference, answer) triples in order, batching the embedding calls."""
+    def grade_many(
+        self,
+        items: Sequence[tuple[str, str, str]],
+        neighbours: Sequence[Neighbours] | None = None,
+    ) -> list[Grade]:
+        """Grade (question, reference, answer) triples in order, batching the embedding calls.
+
+        `neighbours`, when given, holds each item's deck neighbours (see `grade`).
+        """
         grades: list[Grade] = []
         for start in range(0, len(items), 256):
             chunk = items[start : start + 256]
-            grades.extend(self._grade_batch(chunk, [1.0] * len(chunk)))
+            near = neighbours[start : start + 256] if neighbours else [()] * len(chunk)
+            grades.extend(self._grade_batch(chunk, [1.0] * len(chunk), near))
         return grades
 
     def features(self, items: Sequence[tuple[str, str, str]]) -> npt.NDArray[np.float64]:
@@ -92,7 +138,7 @@ class Grader:
             chunk = items[start : start + 256]
             prepared = [(self._reference(q, r), self._answer(q, a)) for q, r, a in chunk]
             vectors = self._embed_all(prepared)
-            rows.extend(self._features(ref, ans, vectors)[0] for ref, ans in prepared)
+            rows.extend(align(ref, ans, vectors).row for ref, ans in prepared)
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
     # -- internals ---------------------------------------------------------------------
@@ -106,15 +152,20 @@ class Grader:
         self._references.put(key, prepared)
         return prepared
 
+    def _claim(self, text: str) -> Claim:
+        cached: Claim | None = self._claims.get(text)
+        if cached is None:
+            cached = claim(text)
+            self._claims.put(text, cached)
+        return cached
+
     def _answer(self, question: str, answer: str) -> Answer:
         return analyse_answer(question, answer, self.params)
 
     def _embed_all(self, prepared: Sequence[tuple[Reference, Answer]]) -> dict[str, Vector]:
         wanted: dict[str, None] = {}
         for ref, ans in prepared:
-            texts = (ref.question, ref.reference, ref.demoted, *ref.points, *ref.novel)
-            texts += (ans.text, ans.demoted, *ans.units, *ans.novel)
-            wanted.update((t, None) for t in texts if t)
+            wanted.update((t, None) for t in texts_to_embed(ref, ans) if t)
         found: dict[str, Vector] = {}
         missing: list[str] = []
         for text in wanted:
@@ -132,97 +183,157 @@ class Grader:
                 self._vectors.put(text, vector)
         return found
 
-    def _features(
-        self, ref: Reference, ans: Answer, vec: dict[str, Vector]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Feature row and per-key-point coverage for one prepared pair."""
-        if not ans.text or not ref.points:
-            return np.zeros(len(FEATURES)), np.zeros(len(ref.points))
-        a = vec[ans.text]
-        cos_ar = float(a @ vec[ref.reference])
-        cos_aq = float(a @ vec[ref.question]) if ref.question else 0.0
-        cos_dem = float(vec[ans.demoted] @ vec[ref.demoted]) if ans.demoted and ref.demoted else 0.0
-        units = np.stack([a, *(vec[u] for u in ans.units)])
-        points = np.stack([vec[p] for p in ref.points])
-        sentence_sim = (points @ units.T).max(axis=1).astype(np.float64)
-
-        recall_soft = recall_exact = precision = 0.0
-        word_best = np.zeros(len(ref.novel))
-        if ref.novel:
-            exact = np.array([stem(w) in ans.stems for w in ref.novel], dtype=np.float64)
-            recall_exact = float(exact.mean())
-            word_best = exact
-            if ans.novel:
-                sims = (
-                    np.stack([vec[w] for w in ref.novel]) @ np.stack([vec[w] for w in ans.novel]).T
-                )
-                word_best = np.maximum(exact, sims.max(axis=1))
-                hit = np.array([stem(w) in ref.stems for w in ans.novel], dtype=np.float64)
-                precision = float(np.maximum(hit, sims.max(axis=0)).mean())
-            recall_soft = float(word_best.mean())
-        # A key point is covered when some sentence of the answer says the same thing AND its
-        # own content words (those the question does not give away) are matched.
-        coverage = np.array(
-            [
-                0.5 * (sim + float((word_best[list(idx)] >= _ALIGNED).mean())) if idx else sim
-                for sim, idx in zip(sentence_sim, ref.point_words, strict=True)
-            ]
-        )
-        novel_fraction = len(ans.novel) / max(1, len(set(map(stem, ans.content))))
-        length = math.log((1 + len(ans.content)) / (1 + len(ref.stems)))
-        row = np.array(
-            [
-                cos_ar,
-                cos_aq,
-                cos_dem,
-                float(coverage.mean()),
-                float(coverage.min()),
-                recall_soft,
-                recall_exact,
-                precision,
-                novel_fraction,
-                length,
-                float(ans.negated != ref.negated),
-            ]
-        )
-        return row, coverage
-
     def _grade_batch(
-        self, items: Sequence[tuple[str, str, str]], caps: Sequence[float]
+        self,
+        items: Sequence[tuple[str, str, str]],
+        caps: Sequence[float],
+        neighbours: Sequence[Neighbours],
     ) -> list[Grade]:
-        prepared = [(self._reference(q, r), self._answer(q, a)) for q, r, a in items]
-        vectors = self._embed_all(prepared)
-        grades: list[Grade] = []
-        for (ref, ans), max_score in zip(prepared, caps, strict=True):
-            if not ref.points:
-                reason = "the card has no reference answer to grade against"
-                grades.append(Grade(0.0, "incorrect", [], [], [*ans.reasons, reason]))
-                continue
-            row, coverage = self._features(ref, ans, vectors)
-            score = float(self.params.probability(row[None, :])[0]) if ans.text else 0.0
-            reasons = list(ans.reasons)
-            cap = ans.cap
-            if ans.repeats_question and row[_COS_AQ] >= COPY_COSINE:
-                reasons.append("the answer only repeats the question")
-                cap = min(cap, self.params.partial_at - 0.01)
-            # Points are not credited when a guard ruled the answer out (copied question,
-            # instructions to the grader).
-            creditable = cap >= self.params.partial_at
-            covered_mask = (coverage >= self.params.cover_at) & creditable
-            score = min(score, cap)
-            if max_score < 1.0:
-                score = min(score, max(0.0, max_score))
-                reasons.append(f"score capped at {max_score:.2f} (hints were used)")
-            grades.append(
-                Grade(
-                    score=score,
-                    verdict=self._verdict(score, bool(covered_mask.any())),
-                    covered=[p for p, c in zip(ref.points, covered_mask, strict=True) if c],
-                    missed=[p for p, c in zip(ref.points, covered_mask, strict=True) if not c],
-                    reasons=reasons,
-                )
+        prepared: list[_Item] = []
+        for (q, r, a), max_score, near in zip(items, caps, neighbours, strict=True):
+            ref, ans = self._reference(q, r), self._answer(q, a)
+            others = tuple(
+                (self._reference(nq, nr), self._answer(nq, a))
+                for nq, nr in near
+                if nr.strip() and (nq, nr) != (q, r)
             )
-        return grades
+            prepared.append(_Item(ref, ans, max_score, others))
+        pairs = [(i.ref, i.ans) for i in prepared] + [p for i in prepared for p in i.neighbours]
+        vectors = self._embed_all(pairs)
+        return [self._judge(item, vectors) for item in prepared]
+
+    def _judge(self, item: _Item, vectors: dict[str, Vector]) -> Grade:
+        ref, ans, params = item.ref, item.ans, self.params
+        if not ref.points:
+            reason = "the card has no reference answer to grade against"
+            return Grade(0.0, "incorrect", [], [], [*ans.reasons, reason])
+        al = align(ref, ans, vectors)
+        raw = float(params.probability(al.row[None, :])[0]) if ans.text else 0.0
+        reasons = list(ans.reasons)
+        below_correct = max(0.0, params.correct_at - 0.01)
+        below_partial = max(0.0, params.partial_at - 0.01)
+        cap = ans.cap
+        if ans.repeats_question and al.row[_COS_AQ] >= COPY_COSINE:
+            reasons.append("the answer only repeats the question")
+            cap = min(cap, below_partial)
+        if ans.text and scrambled(ref.reference, ans.text):
+            reasons.append("the answer strings the card's words together out of order")
+            cap = min(cap, below_partial)
+        # Points are not credited when a guard ruled the answer out (copied question,
+        # instructions to the grader, scrambled words).
+        creditable = cap >= params.partial_at
+        states, said = self._states(ref, ans, al, creditable)
+        contradicted = [p for p, s in zip(ref.points, states, strict=True) if s == "contradicted"]
+        covered = [p for p, s in zip(ref.points, states, strict=True) if s == "covered"]
+        if contradicted:
+            reasons.append(
+                f"the answer contradicts {len(contradicted)} of the card's "
+                f"{len(ref.points)} key points"
+            )
+            cap = min(cap, below_partial if not covered else below_correct)
+        if covered and len(covered) < params.min_covered * len(ref.points):
+            cap = min(cap, below_correct)
+        foreign = self._foreign_share(item)
+        if foreign >= params.foreign_at:
+            reasons.append("the answer uses other cards' terms in place of this card's")
+            cap = min(cap, below_correct)
+        if raw >= params.correct_at and item.neighbours and cap > below_correct:
+            rival = self._rival(item, vectors, raw)
+            if rival is not None:
+                reasons.append(f"the answer fits another card as well as this one: “{rival}”")
+                cap = min(cap, below_correct)
+        score = min(raw, cap)
+        if item.max_score < 1.0:
+            score = min(score, max(0.0, item.max_score))
+            reasons.append(f"score capped at {item.max_score:.2f} (hints were used)")
+        return Grade(
+            score=score,
+            verdict=self._verdict(score, bool(covered)),
+            covered=covered,
+            missed=[p for p, s in zip(ref.points, states, strict=True) if s == "missed"],
+            reasons=reasons,
+            contradicted=contradicted,
+            said=said,
+        )
+
+    def _states(
+        self, ref: Reference, ans: Answer, al: Alignment, creditable: bool
+    ) -> tuple[list[PointState], list[str]]:
+        """Each key point's state, and the answer's words behind each contradiction."""
+        units = units_of(ans)
+        states: list[PointState] = []
+        said: list[str] = []
+        for i, point in enumerate(ref.points):
+            if not creditable or not units:
+                states.append("missed")
+                continue
+            conflict = self._conflict(i, point, units, al.unit_sims)
+            if conflict is not None:
+                states.append("contradicted")
+                said.append(conflict)
+            elif al.coverage[i] >= self.params.cover_at:
+                states.append("covered")
+            else:
+                states.append("missed")
+        return states, said
+
+    def _conflict(
+        self, index: int, point: str, units: Sequence[str], sims: npt.NDArray[np.float64]
+    ) -> str | None:
+        """The answer unit that contradicts key point `index`, if one talks about it and disagrees.
+
+        A sentence of the answer speaks for the point it matches best, and for any point whose
+        words it mostly repeats; the whole answer (unit 0) speaks for every point only when it
+        is one sentence. Within them, clauses are compared with the clauses they share most
+        words with, so "GET changes nothing; POST changes something" contradicts neither.
+        """
+        pc = self._claim(point)
+        own = set(pc.stems)
+        candidates = range(len(units)) if len(units) == 1 else range(1, len(units))
+        for u in candidates:
+            uc = self._claim(units[u])
+            shared = len(own & set(uc.stems))
+            restates = shared >= max(2.0, 0.6 * len(own))
+            if len(units) > 1 and int(sims[:, u].argmax()) != index and not restates:
+                continue
+            if sims[index, u] < self.params.about_at and shared < max(2.0, 0.5 * len(own)):
+                continue
+            for p_clause in clauses(point):
+                pcl = self._claim(p_clause)
+                for u_clause in clauses(units[u]):
+                    ucl = self._claim(u_clause)
+                    common = len(set(pcl.stems) & set(ucl.stems))
+                    if common < max(2.0, 0.5 * min(len(set(pcl.stems)), len(set(ucl.stems)))):
+                        continue
+                    if (
+                        negation_conflict(pcl, ucl)
+                        or antonym_conflict(pcl, ucl)
+                        or swap_conflict(pcl, ucl)
+                    ):
+                        return units[u]
+        return None
+
+    def _foreign_share(self, item: _Item) -> float:
+        """The share of the answer's content words that belong to neighbouring cards only."""
+        if not item.neighbours or not item.ans.content:
+            return 0.0
+        own = item.ref.stems | item.ref.question_stems
+        theirs: set[str] = set()
+        for ref, _ in item.neighbours:
+            theirs |= ref.stems | ref.question_stems
+        stems = [stem(w) for w in item.ans.content]
+        return sum(1 for s in stems if s in theirs and s not in own) / len(stems)
+
+    def _rival(self, item: _Item, vectors: dict[str, Vector], own: float) -> str | None:
+        """The question of a neighbouring card the answer fits as well as this one, if any."""
+        mine = vectors[item.ref.reference]
+        for ref, ans in item.neighbours:
+            if float(mine @ vectors[ref.reference]) >= _DUPLICATE or not ref.points:
+                continue
+            other = float(self.params.probability(align(ref, ans, vectors).row[None, :])[0])
+            if other >= own - self.params.neighbour_margin:
+                return ref.question
+        return None
 
     def _verdict(self, score: float, covers_a_point: bool) -> Verdict:
         if score >= self.params.correct_at:

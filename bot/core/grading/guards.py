@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.grading.injection import injection_found
 from bot.core.grading.params import GraderParams
 from bot.core.grading.points import dedupe_by_stem
 from bot.core.limits import MAX_ANSWER_CHARS
@@ -35,17 +36,6 @@ _IDK = re.compile(
     r"^\W*(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|don’t)\s+know|idk|dunno|no\s+idea|not\s+sure|"
     r"i\s+have\s+no\s+(?:idea|clue)|no\s+clue|pass|skip|\?+|n/?a|nothing|i\s+forgot|"
     r"i\s+(?:can'?not|can’t|cant)\s+remember)\W*$",
-    re.IGNORECASE,
-)
-_INJECTION = re.compile(
-    r"ignore\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier|your)\b"
-    r"|disregard\s+(?:all\s+|the\s+)?(?:previous|prior|above|instructions|rules)"
-    r"|\b(?:mark|grade|score|rate|count|treat)\s+(?:this|it|me|my\s+answer|the\s+answer)"
-    r"\s+(?:as\s+)?(?:correct|right|full|perfect|100|10/10|5/5|1\.0)"
-    r"|\b(?:grade|verdict|score|result)\s*[:=]\s*(?:correct|1(?:\.0)?|100|full|pass)"
-    r"|\byou\s+(?:must|will|should)\s+(?:mark|grade|say|output|respond)"
-    r"|\b(?:system|assistant)\s*(?:prompt)?\s*:"
-    r"|\bas\s+the\s+grader\b|\bnew\s+instructions?\b",
     re.IGNORECASE,
 )
 
@@ -100,7 +90,7 @@ def analyse_answer(question: str, answer: str, params: GraderParams) -> Answer:
     if len(text) > MAX_ANSWER_CHARS:
         text = text[:MAX_ANSWER_CHARS]
         reasons.append(f"only the first {MAX_ANSWER_CHARS} characters were graded")
-    if _INJECTION.search(text):
+    if injection_found(text):
         reasons.append("the answer contains instructions aimed at the grader; they were ignored")
         cap = min(cap, below_partial)
     if _MENTION.search(text):

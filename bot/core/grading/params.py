@@ -43,6 +43,14 @@ class GraderParams:
     correct_at: float = 0.5
     partial_at: float = 0.25
     cover_at: float = 0.55
+    min_covered: float = 0.5
+    """`correct` needs at least this share of the key points covered."""
+    about_at: float = 0.5
+    """An answer sentence this close to a key point talks about it (and can contradict it)."""
+    neighbour_margin: float = 0.05
+    """Another card whose score is within this of the card's own is fitted "as well"."""
+    foreign_at: float = 0.34
+    """`correct` is ruled out when this share of the answer's words belong to other cards only."""
     provenance: str = "uncalibrated defaults"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,6 +78,10 @@ class GraderParams:
             correct_at=float(data["correct_at"]),
             partial_at=float(data["partial_at"]),
             cover_at=float(data["cover_at"]),
+            min_covered=float(data.get("min_covered", 0.5)),
+            about_at=float(data.get("about_at", 0.5)),
+            neighbour_margin=float(data.get("neighbour_margin", 0.05)),
+            foreign_at=float(data.get("foreign_at", 0.34)),
             provenance=str(data.get("provenance", "")),
             extra=dict(data.get("extra", {})),
         )

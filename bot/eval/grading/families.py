@@ -97,6 +97,14 @@ def _negate(point: str, style: int) -> str | None:
     tokens = point.split(" ")
     for i, token in enumerate(tokens):
         bare = token.lower().strip(",.;:")
+        # An already negated verb is flipped by dropping its negation ("should not change"
+        # -> "should change"), never by doubling it.
+        if i and bare in _AUX and i + 1 < len(tokens) and tokens[i + 1].lower() == "not":
+            return " ".join([*tokens[: i + 1], *tokens[i + 2 :]])
+        if i and bare in ("doesn't", "don't", "isn't", "aren't", "cannot", "can't"):
+            flipped = {"doesn't": "does", "don't": "do", "isn't": "is", "aren't": "are"}
+            tokens[i] = flipped.get(bare, "can") + token[len(bare) :]
+            return " ".join(tokens)
         if i and bare in _AUX:
             tokens[i] = _AUX[bare][style % 3] + token[len(bare) :]
             return " ".join(tokens)
@@ -108,7 +116,7 @@ def _negate(point: str, style: int) -> str | None:
         trail = token[len(bare) :]
         if style % 3 == 1:
             tokens[i] = f"never {token}"
-        elif bare.endswith("ed") or bare.endswith("d") and not bare.endswith("es"):
+        elif bare.endswith("ed") or (bare.endswith("d") and not bare.endswith("es")):
             tokens[i] = f"did not {base}{trail}"
         else:
             aux = "does" if bare.endswith("s") else "do"
@@ -125,7 +133,7 @@ def negations(reference: str) -> list[str]:
         negated = _negate(point, k)
         if negated is None:
             # No verb found: a "rather than" inversion says the point is false all the same.
-            negated = f"Something else is true here, rather than this: {point}"
+            negated = f"It is not true that {point[:1].lower()}{point[1:]}"
         out.append(" ".join([*points[:k], negated, *points[k + 1 :]]))
     return out
 

@@ -1,0 +1,228 @@
+"""Contradiction and scrambling: what makes a resembling answer false.
+
+Embedding similarity cannot see "is" versus "is not", "dense" versus "sparse", "A feeds B"
+versus "B feeds A", or the card's own words in random order: all of them look like the
+reference. These checks compare one key point with the part of the answer that talks about
+it, word by word:
+
+- *negation*: a word the point asserts is negated in the answer, or the other way round
+  ("not", "never", "no", "cannot", "isn't", "without", "rather than", "instead of");
+- *antonym*: the answer has the opposite of one of the point's words (a general-English
+  lexicon below; a trained cross-encoder judges the cases no word list has);
+- *swap*: the words before and after a shared verb trade places (passives are let through);
+- *scramble*: the answer reuses the reference's words but almost none of its word pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import pairwise
+
+from bot.core.words import STOPWORDS, is_negation, normalize_text, stem, words
+
+# Multi-word negators are folded into one token before the scan.
+_PHRASES = (
+    (re.compile(r"\brather\s+than\b", re.I), " zzrather "),
+    (re.compile(r"\binstead\s+of\b", re.I), " zzinstead "),
+    (re.compile(r"\bnot\s+only\b", re.I), " also "),  # "not only X but Y" affirms X
+    (re.compile(r"\bno\s+(?:longer|matter)\b", re.I), " "),
+    (re.compile(r"\bregardless\s+of\b", re.I), " zzregardless "),
+    # Sentence-level negation: everything after it is denied.
+    (
+        re.compile(
+            r"\b(?:(?:it\s+is|it's)\s+)?(?:not\s+(?:true|the\s+case)|false|untrue|wrong)"
+            r"\s+that\b",
+            re.I,
+        ),
+        " zzdeny ",
+    ),
+)
+# Verbs that deny their object ("skip downloads", "block scripts") count as negators too;
+# "unlike" does not: it contrasts two things without denying either.
+_NEGATORS = frozenset(
+    {"zzrather", "zzinstead", "without", "neither", "nor", "skip", "skips", "avoid", "avoids"}
+    | {"prevent", "prevents", "block", "blocks"}
+)
+_SCOPE = 3  # a negator governs the first content word within this many tokens after it
+_BREAKS = frozenset({",", ";", ":", ".", "but", "while", "whereas", "although"})
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,;:.]")
+
+_ANTONYM_PAIRS = """increase decrease|increases decreases|increased decreased|increasing decreasing
+    more less|larger smaller|large small|bigger smaller|big small|high low|higher lower
+    first last|before after|earlier later|single multiple|one many|dense sparse|same different
+    constant changing|fixed variable|static dynamic|positive negative|correct incorrect
+    right wrong|true false|better worse|best worst|input output|inside outside|internal external
+    add remove|adds removes|always never|entire partial|whole partial|easier harder|easy hard
+    faster slower|fast slow|expensive cheap|cheaper costlier|random deterministic
+    central peripheral|reduce increase|reduces increases|similar dissimilar|all none
+    strong weak|hot cold|warm cold|absorb release|absorbs releases|gain lose|gains loses
+    upper lower|maximum minimum|max min|enter leave|enters leaves|import export|open closed
+    start end|begin end|beginning end|top bottom|left right|push pull|send receive
+    sends receives|client server|encrypt decrypt|encrypted unencrypted|safe unsafe
+    secure insecure|valid invalid|legal illegal|possible impossible|likely unlikely
+    stable unstable|visible invisible|known unknown|common rare|frequent rare|often rarely
+    success failure|succeed fail|succeeds fails|accept reject|accepts rejects|allow forbid
+    allows forbids|allow prevent|allows prevents|enable disable|enables disables|include exclude
+    includes excludes|inclusive exclusive|maximize minimize|maximizes minimizes|rise fall
+    rises falls|above below|over under|up down|forward backward|forwards backwards|early late
+    long short|longer shorter|wide narrow|thick thin|heavy light|full empty|present absent
+    active passive|living dead|alive dead|natural artificial|ancient modern|old new|older newer
+    young old|cause effect|parent child|predecessor successor|previous next|ascending descending
+    mutable immutable|synchronous asynchronous|sync async|local global|local remote
+    public private|explicit implicit|supervised unsupervised|lossless lossy|linear nonlinear
+    sequential parallel|serial parallel|concrete abstract|general specific|generic specific
+    upstream downstream|inbound outbound|acid base|acidic basic|anode cathode|oxidation reduction
+    oxidize reduce|plus minus|sum difference|multiply divide|numerator denominator
+    horizontal vertical|north south|east west|summer winter|day night|light dark|male female
+    win lose|buy sell|lend borrow|import export|attract repel|attracts repels|expand contract
+    expands contracts|contraction expansion|compress decompress|concentrated dilute|higher lower
+    dilute concentrated|soluble insoluble|permeable impermeable|conductor insulator"""
+ANTONYMS: dict[str, frozenset[str]] = {}
+for _pair in re.split(r"[|\n]", _ANTONYM_PAIRS):
+    _parts = _pair.split()
+    if len(_parts) == 2:
+        _a, _b = stem(_parts[0]), stem(_parts[1])
+        ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
+        ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
+
+
+_CLAUSE = re.compile(
+    r"[;:]\s+|,\s+(?=(?:and|but|while|whereas|so|which)\b)|\s+(?:while|whereas)\s+"
+)
+
+
+def clauses(text: str) -> list[str]:
+    """`text` cut at semicolons, colons and clause-joining conjunctions."""
+    return [c for c in (p.strip() for p in _CLAUSE.split(text)) if c]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One text's words as the checks need them: stems in order, and which are negated."""
+
+    stems: tuple[str, ...]  # content stems in order (duplicates kept)
+    negated: frozenset[str]  # stems governed by a negator
+    affirmed: frozenset[str]  # stems that occur at least once un-negated
+    passive: bool  # "is ... by": an agent after the verb, so order may flip legitimately
+    tokens: tuple[str, ...]  # every word, lower-cased, in order (for the scramble check)
+
+
+def claim(text: str) -> Claim:
+    """Analyse one sentence-sized text."""
+    folded = normalize_text(text)
+    for pattern, replacement in _PHRASES:
+        folded = pattern.sub(replacement, folded)
+    raw = [t.casefold().replace("’", "'") for t in _TOKEN.findall(folded)]
+    stems: list[str] = []
+    negated: set[str] = set()
+    affirmed: set[str] = set()
+    pending = 0  # tokens left in the current negator's scope
+    for token in raw:
+        if token in _BREAKS:
+            pending = pending if pending > _SCOPE and token != "." else 0
+            continue
+        if token == "zzdeny":
+            pending = 10_000
+            continue
+        if token in _NEGATORS or is_negation(token):
+            pending = _SCOPE
+            continue
+        if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
+            pending = max(0, pending - 1)
+            continue
+        s = stem(token)
+        stems.append(s)
+        if pending and not token.endswith("ly"):
+            negated.add(s)
+            pending = pending if pending > _SCOPE else 0
+        else:
+            affirmed.add(s)
+            pending = max(0, pending - 1)
+    lowered = [t for t in raw if t not in _BREAKS]
+    passive = any(
+        a in ("is", "are", "was", "were", "be", "been", "being") and "by" in lowered[i + 1 : i + 5]
+        for i, a in enumerate(lowered)
+    )
+    return Claim(tuple(stems), frozenset(negated), frozenset(affirmed), passive, tuple(lowered))
+
+
+def negation_conflict(point: Claim, answer: Claim) -> str | None:
+    """A stem one side negates and the other asserts (and never negates), if any.
+
+    Only when the other side negates nothing: two negated statements about the same thing
+    usually agree ("needs no energy" / "without spending energy").
+    """
+    if point.negated and answer.negated:
+        # Both negate: a conflict only when one keeps all the other's negations and adds one.
+        if point.negated <= answer.negated:
+            extra = answer.negated - point.negated
+            return next((s for s in point.stems if s in extra and s in point.affirmed), None)
+        if answer.negated <= point.negated:
+            extra = point.negated - answer.negated
+            return next((s for s in answer.stems if s in extra and s in answer.affirmed), None)
+        return None
+    for s in point.stems:
+        if s in answer.negated and s in point.affirmed and s not in point.negated:
+            return s
+        if s in point.negated and s in answer.affirmed and s not in answer.negated:
+            return s
+    return None
+
+
+def antonym_conflict(point: Claim, answer: Claim) -> str | None:
+    """A stem of the point whose opposite the answer uses instead (without the stem itself)."""
+    # Every word counts here, function words too ("more" / "less", "all" / "none").
+    ans = Counter(stem(t) for t in answer.tokens)
+    own = Counter(stem(t) for t in point.tokens)
+    for s in own:
+        if s in ans:
+            continue
+        for opposite in ANTONYMS.get(s, frozenset()):
+            if ans[opposite] > own[opposite]:
+                return opposite
+    return None
+
+
+def swap_conflict(point: Claim, answer: Claim) -> str | None:
+    """A shared stem whose neighbours before and after it trade sides in the answer."""
+    if answer.passive or point.passive:
+        return None
+    first: dict[str, int] = {}
+    for i, s in enumerate(answer.stems):
+        first.setdefault(s, i)
+    shared = [s for s in dict.fromkeys(point.stems) if s in first]
+    # Only a close restatement of the point can swap it; a paraphrase reorders freely.
+    if len(shared) < 3 or len(shared) < 0.6 * len(set(point.stems)):
+        return None
+    for k, pivot in enumerate(shared[1:-1], start=1):
+        before, after = shared[:k], shared[k + 1 :]
+        at = first[pivot]
+        moved_back = [s for s in before if first[s] > at]
+        moved_front = [s for s in after if first[s] < at]
+        if len(moved_back) == len(before) and len(moved_front) == len(after):
+            return pivot
+    return None
+
+
+def scrambled(reference: str, answer: str) -> bool:
+    """The reference's words out of order, or a long salad of keywords strung together.
+
+    Out of order: nearly every content word of the answer is the reference's, yet few of its
+    word pairs are (a paraphrase that reuses that many words keeps its phrases). A salad:
+    several times the reference's length, with next to none of its word pairs.
+    """
+    ref_tokens = words(normalize_text(reference))
+    ans_tokens = words(normalize_text(answer))
+    if len(ans_tokens) < 6 or len(ref_tokens) < 6:
+        return False
+    ref_content = {t for t in ref_tokens if t not in STOPWORDS}
+    content = [t for t in ans_tokens if t not in STOPWORDS]
+    shared = sum(1 for t in content if t in ref_content) / max(1, len(content))
+    ref_pairs = set(pairwise(ref_tokens))
+    pairs = list(pairwise(ans_tokens))
+    kept = sum(1 for p in pairs if p in ref_pairs) / len(pairs)
+    if shared >= 0.9 and kept < 0.3:
+        return True
+    return len(ans_tokens) >= max(60, 2.5 * len(ref_tokens)) and kept < 0.05

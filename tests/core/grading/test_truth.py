@@ -1,0 +1,123 @@
+"""Truth, not resemblance: contradicted points, scrambled words, other cards' answers.
+
+On the real bundled embedder, with the seed deck and the adversarial families of
+`bot.eval.grading.families` (written before any tuning; the seed deck is a test set).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.core.grading import Grader
+from bot.core.ports import Embedder
+from bot.eval.asag import seed_cards
+from bot.eval.grading.families import family_answers, negations, reversal, salad, shuffle
+
+CARDS = seed_cards()
+REFS = dict(CARDS)
+DATA = Path(__file__).resolve().parents[2] / "data" / "grading"
+TOKENIZATION = "What is tokenization, and why is it important?"
+CONTEXTUAL = "How do contextualized word embeddings differ from static token embeddings?"
+NEGATIVE = "What is negative sampling and how does it work?"
+
+
+@pytest.fixture(scope="module")
+def grader(embedder: Embedder) -> Grader:
+    return Grader(embedder)
+
+
+def _others(question: str) -> list[str]:
+    return [r for q, r in CARDS if q != question]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Contextualized word embeddings do not change depending on the context of the sentence.",
+        "Contextualized embeddings never change with context; static ones do.",
+        "A contextualized embedding isn't different in different sentences.",
+        "Contextual embeddings stay constant regardless of context, like static token embeddings.",
+    ],
+)
+def test_negated_answers_contradict_a_point_and_are_not_correct(
+    grader: Grader, answer: str
+) -> None:
+    grade = grader.grade(CONTEXTUAL, REFS[CONTEXTUAL], answer)
+    assert grade.verdict != "correct", grade
+    assert grade.contradicted, grade
+    assert grade.corrections()[0].startswith("you said “")
+
+
+def test_negation_family_on_every_seed_card_is_never_correct(grader: Grader) -> None:
+    items = [(q, r, a) for q, r in CARDS for a in negations(r)]
+    grades = grader.grade_many(items)
+    assert len(items) >= 32
+    passed = [(q, a) for (q, _, a), g in zip(items, grades, strict=True) if g.verdict == "correct"]
+    assert passed == []
+    assert sum(bool(g.contradicted) for g in grades) >= 0.9 * len(grades)
+
+
+@pytest.mark.parametrize("make", [reversal, shuffle])
+def test_scrambled_references_are_not_correct(grader: Grader, make: Callable[[str], str]) -> None:
+    grades = grader.grade_many([(q, r, make(r)) for q, r in CARDS])
+    for (q, _), grade in zip(CARDS, grades, strict=True):
+        assert grade.verdict != "correct", (q, grade)
+
+
+def test_keyword_salad_is_not_correct(grader: Grader) -> None:
+    grades = grader.grade_many([(q, r, salad(r, _others(q))) for q, r in CARDS])
+    assert all(g.verdict != "correct" for g in grades)
+
+
+def test_antonym_of_a_key_term_contradicts(grader: Grader) -> None:
+    reference = REFS[NEGATIVE]
+    answer = reference.replace(
+        "reduce the computational complexity", "increase the computational complexity"
+    )
+    grade = grader.grade(NEGATIVE, reference, answer.split("```")[0])
+    assert grade.verdict != "correct" and grade.contradicted, grade
+
+
+def test_own_reference_is_correct_with_nothing_contradicted(grader: Grader) -> None:
+    near = [[(oq, orf) for oq, orf in CARDS if oq != q] for q, _ in CARDS]
+    grades = grader.grade_many([(q, r, r) for q, r in CARDS], near)
+    for (q, _), grade in zip(CARDS, grades, strict=True):
+        assert grade.verdict == "correct" and not grade.contradicted, (q, grade)
+
+
+def test_correct_paraphrases_are_credited(grader: Grader) -> None:
+    lines = [
+        json.loads(x) for x in (DATA / "seed_paraphrases.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert len(lines) == 48
+    near = [[(oq, orf) for oq, orf in CARDS if oq != CARDS[p["card"]][0]] for p in lines]
+    grades = grader.grade_many([(*CARDS[p["card"]], p["answer"]) for p in lines], near)
+    correct = sum(g.verdict == "correct" for g in grades)
+    assert correct >= 0.9 * len(lines), [
+        (p["answer"][:50], g.verdict, g.reasons) for p, g in zip(lines, grades, strict=True)
+    ]
+    assert sum(len(g.contradicted) for g in grades) <= 2
+
+
+def test_grade_point_reports_a_contradicted_point(grader: Grader) -> None:
+    reference = REFS[CONTEXTUAL]
+    covered = grader.grade_point(
+        CONTEXTUAL, reference, 0, "The vector of a token changes with the sentence it is in."
+    )
+    assert covered.state == "covered", covered
+    wrong = grader.grade_point(
+        CONTEXTUAL, reference, 0, "The vector of a token does not change with its context."
+    )
+    assert wrong.state == "contradicted", wrong
+    missed = grader.grade_point(CONTEXTUAL, reference, 1, "Bananas are yellow.")
+    assert missed.state == "missed"
+
+
+def test_families_exist_for_every_seed_card() -> None:
+    for q, r in CARDS:
+        kinds = {k for k, _ in family_answers(r, _others(q))}
+        assert {"negation", "reversal", "shuffle", "noun_swap", "zero_width", "salad"} <= kinds
