@@ -129,7 +129,14 @@ def test_grade_three_forms(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     card_id = json.loads(out)[0]["card_id"]
     code, out, _ = run(capsys, "grade", "--card", card_id, "--answer", "no idea", "--json")
     grade = json.loads(out)
-    assert code == 0 and set(grade) == {"score", "verdict", "covered", "missed", "contradicted", "reasons"}
+    assert code == 0 and set(grade) == {
+        "score",
+        "verdict",
+        "covered",
+        "missed",
+        "contradicted",
+        "reasons",
+    }
     assert grade["verdict"] == "incorrect"
 
     code, out, _ = run(

@@ -50,7 +50,7 @@ class TutorTurn:
 
 def grade_to_dict(grade: Grade) -> dict[str, Any]:
     """A grade with its contradicted points (`Grade.to_dict` keeps the CLI's five keys)."""
-    return {**grade.to_dict(), "contradicted": list(grade.contradicted)}
+    return {**grade.to_dict(), "contradicted": list(grade.contradicted), "said": list(grade.said)}
 
 
 def grade_from_dict(data: dict[str, Any]) -> Grade:
@@ -62,6 +62,7 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
         list(data.get("missed", [])),
         list(data.get("reasons", [])),
         list(data.get("contradicted", [])),
+        list(data.get("said", [])),
     )
 
 
