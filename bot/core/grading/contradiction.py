@@ -104,6 +104,7 @@ class Claim:
 
     stems: tuple[str, ...]  # content stems in order (duplicates kept)
     negated: frozenset[str]  # stems governed by a negator
+    anchors: tuple[tuple[str, str], ...]  # (negated stem, the content stem just before it)
     affirmed: frozenset[str]  # stems that occur at least once un-negated
     passive: bool  # "is ... by": an agent after the verb, so order may flip legitimately
     tokens: tuple[str, ...]  # every word, lower-cased, in order (for the scramble check)
@@ -118,6 +119,7 @@ def claim(text: str) -> Claim:
     stems: list[str] = []
     negated: set[str] = set()
     affirmed: set[str] = set()
+    anchors: list[tuple[str, str]] = []
     pending = 0  # tokens left in the current negator's scope
     for token in raw:
         if token in _BREAKS:
@@ -136,6 +138,7 @@ def claim(text: str) -> Claim:
         stems.append(s)
         if pending and not token.endswith("ly"):
             negated.add(s)
+            anchors.append((s, stems[-2] if len(stems) > 1 else ""))
             pending = pending if pending > _SCOPE else 0
         else:
             affirmed.add(s)
@@ -145,28 +148,70 @@ def claim(text: str) -> Claim:
         a in ("is", "are", "was", "were", "be", "been", "being") and "by" in lowered[i + 1 : i + 5]
         for i, a in enumerate(lowered)
     )
-    return Claim(tuple(stems), frozenset(negated), frozenset(affirmed), passive, tuple(lowered))
+    return Claim(
+        tuple(stems),
+        frozenset(negated),
+        tuple(anchors),
+        frozenset(affirmed),
+        passive,
+        tuple(lowered),
+    )
+
+
+def _anchored(negating: Claim, other: Claim, s: str) -> bool:
+    """Whether `s` is said of the same thing on both sides: the content word just before the
+    negated `s` also comes before `s` in the other text ("cookies are not pure sugar"
+    does not deny "pure sugar is higher", where "pure" follows nothing about cookies)."""
+    anchor = next((a for stem_, a in negating.anchors if stem_ == s), "")
+    if not anchor:
+        return True
+    positions = [i for i, t in enumerate(other.stems) if t == s]
+    return any(anchor in other.stems[:i] for i in positions)
 
 
 def negation_conflict(point: Claim, answer: Claim) -> str | None:
     """A stem one side negates and the other asserts (and never negates), if any.
 
-    Only when the other side negates nothing: two negated statements about the same thing
-    usually agree ("needs no energy" / "without spending energy").
+    Two negated statements about the same thing usually agree ("needs no energy" / "without
+    spending energy"): then only a side that keeps all the other's negations and adds one
+    conflicts. Either way the stem must be said of the same thing (`_anchored`).
     """
     if point.negated and answer.negated:
-        # Both negate: a conflict only when one keeps all the other's negations and adds one.
         if point.negated <= answer.negated:
             extra = answer.negated - point.negated
-            return next((s for s in point.stems if s in extra and s in point.affirmed), None)
+            return next(
+                (
+                    s
+                    for s in point.stems
+                    if s in extra and s in point.affirmed and _anchored(answer, point, s)
+                ),
+                None,
+            )
         if answer.negated <= point.negated:
             extra = point.negated - answer.negated
-            return next((s for s in answer.stems if s in extra and s in answer.affirmed), None)
+            return next(
+                (
+                    s
+                    for s in answer.stems
+                    if s in extra and s in answer.affirmed and _anchored(point, answer, s)
+                ),
+                None,
+            )
         return None
     for s in point.stems:
-        if s in answer.negated and s in point.affirmed and s not in point.negated:
+        if (
+            s in answer.negated
+            and s in point.affirmed
+            and s not in point.negated
+            and _anchored(answer, point, s)
+        ):
             return s
-        if s in point.negated and s in answer.affirmed and s not in answer.negated:
+        if (
+            s in point.negated
+            and s in answer.affirmed
+            and s not in answer.negated
+            and _anchored(point, answer, s)
+        ):
             return s
     return None
 
