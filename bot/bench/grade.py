@@ -18,7 +18,7 @@ from typing import Any
 from bot.bench.stats import ms, percentile, timed
 from bot.core.cards import Card
 from bot.core.grading import Grader, split_key_points
-from bot.core.tutor import NEIGHBOURS
+from bot.core.neighbours import NEIGHBOURS
 from bot.infra.embedder import Embedder
 
 _WORDS = re.compile(r"\S+")

@@ -7,7 +7,6 @@ Its collaborators are the protocols of `bot.core.ports`, so the core never impor
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -21,15 +20,12 @@ from bot.core.grading import Grade, Grader
 from bot.core.hints import max_score_for
 from bot.core.latex import math_to_text
 from bot.core.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
+from bot.core.neighbours import neighbours
 from bot.core.ports import CardSource, MediaStore, ProgressLog
 from bot.core.records import ReviewResult, UserStats
 from bot.errors import CardNotFound, InputError
 
-log = logging.getLogger(__name__)
-
 MAX_HINTS = 3
-NEIGHBOURS = 5
-"""How many of the scope's best-fitting other cards the grader compares an answer with."""
 TOPIC_MIN_SIMILARITY = 0.25
 """A card is on a topic when the search similarity reaches this."""
 
@@ -149,22 +145,14 @@ class Tutor:
         return points[hints_used]
 
     def grade(self, card: Card, answer: str, hints_used: int = 0) -> Grade:
-        """Grade an answer to a card (nothing is recorded).
-
-        The grader sees the cards of the card's scope that the answer fits best, so an answer
-        to a neighbouring card is not `correct` for this one.
-        """
+        """Grade an answer (not recorded): math as readable text (`a/b`, `x²`, as people type
+        it), beside the cards of the scope the answer fits best (`bot.core.neighbours`)."""
         answer = check_answer(answer)
-        # Math is graded as readable text (`a/b`, `x²`): that is how a person types it.
-        return self.grader.grade(
-            math_to_text(card.question),
-            math_to_text(card.answer),
-            answer,
-            max_score=max_score_for(hints_used),
-            neighbours=[
-                (math_to_text(q), math_to_text(r)) for q, r in self.neighbours(card, answer)
-            ],
-        )
+        q, r = math_to_text(card.question), math_to_text(card.answer)
+        near = [
+            (math_to_text(nq), math_to_text(nr)) for nq, nr in neighbours(self.cards, card, answer)
+        ]
+        return self.grader.grade(q, r, answer, max_score=max_score_for(hints_used), neighbours=near)
 
     def answer(
         self,
@@ -295,20 +283,6 @@ class Tutor:
         self.progress.save_answer(
             user_id=user_id, card_id=card.card_id, answer=answer, hints_used=hints_used, now=now
         )
-
-    def neighbours(self, card: Card, answer: str) -> list[tuple[str, str]]:
-        """(question, reference) of the cards of `card`'s scope that `answer` fits best."""
-        if not answer.strip():
-            return []
-        scopes = (GLOBAL_SCOPE, card.scope) if card.scope != GLOBAL_SCOPE else (GLOBAL_SCOPE,)
-        try:
-            hits = self.cards.search(answer[:MAX_QUESTION_CHARS], k=NEIGHBOURS + 1, scopes=scopes)
-        except Exception:  # the grade still stands without the contrast, so never fail it
-            log.warning("neighbour search failed; grading without neighbours", exc_info=True)
-            return []
-        return [(h.card.question, h.card.answer) for h in hits if h.card.card_id != card.card_id][
-            :NEIGHBOURS
-        ]
 
     def review(
         self,
