@@ -1,4 +1,4 @@
-"""The Discord client: one `commands.Bot` subclass wired to the `Services` composition root.
+"""The Discord client: one `commands.AutoShardedBot` subclass wired to the `Services` composition root.
 
 Start-up work happens in `setup_hook` (feature extensions, persistent buttons, the dev-guild
 command sync); each feature lives in its own module or package under `bot/app/` and is
@@ -71,8 +71,13 @@ def intents_for(settings: Settings) -> discord.Intents:
     return intents
 
 
-class FlashtutorBot(commands.Bot):
-    """The flashtutor Discord bot: thin translation from interactions to `Tutor` calls."""
+class FlashtutorBot(commands.AutoShardedBot):
+    """The flashtutor Discord bot: thin translation from interactions to `Tutor` calls.
+
+    Sharded by `FLASHTUTOR_SHARD_COUNT` / `FLASHTUTOR_SHARD_IDS`: one process runs every
+    shard (the default, `auto`: Discord's recommended count) or a range of them, so several
+    processes sharing one PostgreSQL database run one bot.
+    """
 
     def __init__(
         self,
@@ -81,11 +86,16 @@ class FlashtutorBot(commands.Bot):
         clock: Callable[[], datetime] = utc_now,
         extensions: tuple[str, ...] = EXTENSIONS,
     ) -> None:
+        shard_count, shard_ids = services.settings.shards()
+        sharding: dict[str, Any] = {"shard_count": shard_count}
+        if shard_ids is not None:
+            sharding["shard_ids"] = shard_ids
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(services.settings),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **sharding,
         )
         self.services = services
         self.settings = services.settings
@@ -137,7 +147,12 @@ class FlashtutorBot(commands.Bot):
     async def on_ready(self) -> None:
         """Log who we are and mark the process healthy."""
         log.info(
-            "connected as %s (%s) to %d servers", self.user, self.application_id, len(self.guilds)
+            "connected as %s (%s) to %d servers on shards %s of %s",
+            self.user,
+            self.application_id,
+            len(self.guilds),
+            self.shard_ids,
+            self.shard_count,
         )
         await self.write_heartbeat()
 

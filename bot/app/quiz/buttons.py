@@ -55,7 +55,8 @@ class QuizSteps(Protocol):
 def steps(interaction: discord.Interaction) -> QuizSteps:
     """The quiz steps of the bot this click arrived at (the loaded quiz cog)."""
     client = interaction.client
-    cog = client.get_cog(STEPS_COG) if isinstance(client, commands.Bot) else None
+    # BotBase: commands.Bot and commands.AutoShardedBot (the sharded bot) alike.
+    cog = client.get_cog(STEPS_COG) if isinstance(client, commands.bot.BotBase) else None
     if not isinstance(cog, QuizSteps):
         raise FlashtutorError("The quiz is not available on this bot right now.")
     return cog
