@@ -359,3 +359,18 @@ def m010_daily(conn: Schema) -> None:
         )
         """
     )
+
+
+@migration
+def m030_push_claims(conn: Schema) -> None:
+    """Daily pushes shared by several bot processes: who claimed what, until when.
+
+    A process claims due subscriptions (`claimed_by`, `claimed_until`) before choosing their
+    cards, and owns the ledger rows it writes (`owner`, `lease_until`) while it sends them.
+    A claim or lease that runs out (its process died) may be taken by another process; the
+    push's message nonce keeps a resend from posting twice.
+    """
+    conn.execute("ALTER TABLE daily_subscriptions ADD COLUMN claimed_by TEXT")
+    conn.execute("ALTER TABLE daily_subscriptions ADD COLUMN claimed_until TEXT")
+    conn.execute("ALTER TABLE daily_pushes ADD COLUMN owner TEXT")
+    conn.execute("ALTER TABLE daily_pushes ADD COLUMN lease_until TEXT")

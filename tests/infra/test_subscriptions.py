@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import threading
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -159,3 +160,84 @@ def test_a_dm_channel_is_remembered_until_a_new_one_is_known(engine: Engine) -> 
     fresh = subscribe_dm(subs, "6", None, 9, channel_id="300")
     assert fresh.channel_id == "300"
     progress.close()
+
+
+# Several processes sharing one database: claims and leases.
+
+SLOT = datetime(2026, 6, 2, 9, 0, 30, tzinfo=UTC)
+
+
+def many(subs: SubscriptionStore, n: int) -> None:
+    for i in range(n):
+        subscribe_dm(subs, f"p{i}", None, 9)
+
+
+def test_claims_of_two_owners_never_overlap_and_run_out(engine: Engine) -> None:
+    progress, subs = open_store(engine)
+    many(subs, 10)
+    until = SLOT + timedelta(seconds=30)
+    a = subs.claim_due(SLOT, "a", until, 4)
+    b = subs.claim_due(SLOT, "b", until, 100)
+    assert len(a) == 4 and len(b) == 6
+    assert not {s.id for s in a} & {s.id for s in b}
+    assert subs.claim_due(SLOT, "c", until, 100) == []  # everything is held
+    assert [s.id for s in subs.claim_due(SLOT, "a", until, 100)] == [s.id for s in a]
+    # "a" dies; its claims run out and "c" takes them.
+    later = until + timedelta(seconds=1)
+    taken = subs.claim_due(later, "c", later + timedelta(seconds=30), 100)
+    assert {s.id for s in taken} == {s.id for s in a} | {s.id for s in b}
+    progress.close()
+
+
+def test_an_intent_is_its_owners_until_the_lease_runs_out(engine: Engine) -> None:
+    progress, subs = open_store(engine)
+    sub = subscribe_dm(subs, "7", None, 9)
+    (claimed,) = subs.claim_due(SLOT, "a", SLOT + timedelta(seconds=30), 10)
+    plan = daily.plan(claimed.next_day, SLOT, claimed.at, claimed.tz)
+    lease = SLOT + timedelta(seconds=30)
+    record = subs.begin_push(claimed, plan, [("c1", "new")], 0, SLOT, owner="a", lease_until=lease)
+    assert record is not None
+    assert subs.due(SLOT) == [] and subs.claim_due(SLOT, "b", lease, 10) == []
+    day = record.local_date
+    assert subs.open_pushes(takeable_by="b", now=SLOT) == []
+    assert not subs.take_push(sub.id, day, "b", lease, SLOT)  # "a" is alive
+    assert subs.take_push(sub.id, day, "a", lease + timedelta(seconds=30), SLOT)  # renewed
+    dead = lease + timedelta(seconds=31)
+    assert [p.subscription_id for p in subs.open_pushes(takeable_by="b", now=dead)] == [sub.id]
+    assert subs.take_push(sub.id, day, "b", dead + timedelta(seconds=30), dead)
+    assert not subs.take_push(sub.id, day, "a", dead + timedelta(seconds=30), dead)
+    subs.finish_push(sub.id, day, ["m1"], dead)
+    assert not subs.take_push(sub.id, day, "b", dead, dead)  # sent: nobody's to send again
+    assert len(subs.open_pushes()) == 0
+    progress.close()
+
+
+def test_concurrent_claimers_on_separate_connections_split_the_work(engine: Engine) -> None:
+    progress, subs = open_store(engine)
+    many(subs, 60)
+    progress.close()
+    stores = [engine.store() for _ in range(4)]
+    got: dict[str, list[int]] = {}
+    barrier = threading.Barrier(4)
+
+    def claimer(n: int) -> None:
+        mine = SubscriptionStore(stores[n])
+        barrier.wait()
+        ids: list[int] = []
+        while batch := mine.claim_due(SLOT, f"w{n}", SLOT + timedelta(minutes=5), 5):
+            ids += [s.id for s in batch]
+            for s in batch:  # the claim ends with the intent, as in a tick
+                plan = daily.plan(s.next_day, SLOT, s.at, s.tz)
+                assert mine.begin_push(s, plan, [("c", "new")], 0, SLOT, owner=f"w{n}") is not None
+        got[f"w{n}"] = ids
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [i for ids in got.values() for i in ids]
+    assert len(every) == 60 and len(set(every)) == 60
+    assert engine.raw("SELECT COUNT(*) FROM daily_pushes") == [(60,)]
+    for s in stores:
+        s.close()

@@ -15,10 +15,11 @@ from discord.ext import commands
 from bot.app import embeds
 from bot.app.client import FlashtutorBot, app
 from bot.app.daily._scheduler import DM_CLOSED_NOTICE, DailyScheduler
-from bot.app.daily._sender import DeliveryError, PacedSender
+from bot.app.daily._sender import DEFAULT_BURST, DeliveryError, PacedSender, TokenBucket
 from bot.core import daily
 from bot.errors import InputError
 from bot.infra.subscriptions import Subscription, SubscriptionStore
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,12 @@ def describe_next(sub: Subscription, now: datetime) -> str:
     return f"{local:%a %d %b, %H:%M} ({sub.zone}) · <t:{int(when.timestamp())}:R>"
 
 
+def push_share(settings: Settings) -> float:
+    """This process's share of the bot-wide push rate: the fraction of shards it runs."""
+    count, ids = settings.shards()
+    return len(ids) / count if count and ids else 1.0
+
+
 def take_notice(bot: FlashtutorBot, user_id: int) -> str | None:
     """A message waiting for this person (e.g. their daily quiz was paused), or None.
 
@@ -58,7 +65,13 @@ class DailyCog(commands.GroupCog, group_name="daily"):
     def __init__(self, bot: FlashtutorBot) -> None:
         self.bot = bot
         self.subs = SubscriptionStore(bot.services.store)
-        self.sender = PacedSender(bot.http, rate=bot.settings.daily_push_rate)
+        # Processes running part of the shards share the bot's budget in proportion; each
+        # one's saved-up burst shrinks with it, so together they stay under Discord's 50/s.
+        share = push_share(bot.settings)
+        rate = bot.settings.daily_push_rate * share
+        self.sender = PacedSender(
+            bot.http, bucket=TokenBucket(rate, burst=max(1.0, DEFAULT_BURST * share))
+        )
         self.scheduler = DailyScheduler(
             lambda: bot.tutor, bot.services.store, self.sender, guild_owner=self._guild_owner
         )

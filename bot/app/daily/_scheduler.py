@@ -3,14 +3,16 @@
 The cog calls `tick` every `daily_tick_s` seconds with the real clock; tests call it with a
 fake one. A tick:
 
-1. claims every active subscription whose slot has come: the rules of `bot.core.daily`
-   decide the local day (catch-up today, skip ended days), cards are chosen (due first,
-   then new on the topic) and the intent is written to the ledger with the cards;
+1. claims a batch of active subscriptions whose slot has come (`bot.app.daily._claims`:
+   several processes sharing one database each claim their own): the rules of
+   `bot.core.daily` decide the local day (catch-up today, skip ended days), cards are
+   chosen (due first, then new on the topic) and the intent is written to the ledger;
 2. picks up intents an earlier run left open (a crash or a lost answer between intent and
-   result) that are still for today;
-3. sends everything through the paced sender, with nonces from (subscription, day, part),
-   and records each outcome. DMs closed pause the subscription and leave the person a
-   notice; a deleted channel pauses the channel's subscription and tells the server owner.
+   result, or a process that died holding them) that are still for today;
+3. sends them through the paced sender, with nonces from (subscription, day, part), while
+   the next batch is claimed, and records each outcome. DMs closed pause the subscription
+   and leave the person a notice; a deleted channel pauses the channel's subscription and
+   tells the server owner.
 """
 
 from __future__ import annotations
@@ -18,52 +20,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.app.daily import _render
+from bot.app.daily._claims import LEASE, NONCE_WINDOW, Job, PushClaims, TickReport
 from bot.app.daily._sender import ChannelGone, DeliveryError, DMClosed, PacedSender
-from bot.core import daily
-from bot.core.cards import Card
-from bot.core.tutor import Tutor, scopes_for
+from bot.core.tutor import Tutor
 from bot.errors import FlashtutorError
 from bot.infra.store import ProgressStore
 from bot.infra.subscriptions import PushRecord, Subscription, SubscriptionStore
 
+__all__ = ["DM_CLOSED_NOTICE", "NONCE_WINDOW", "DailyScheduler", "Job", "TickReport"]
+
 log = logging.getLogger(__name__)
 
-NONCE_WINDOW = timedelta(minutes=4)
-"""Discord remembers an enforced nonce for a few minutes; past that a resend looks first."""
 DM_CLOSED_NOTICE = (
     "I couldn't send your daily quiz: your DMs from me are closed, so I paused it. Allow "
     "direct messages from this server's members (or from me), then run /daily on to resume."
 )
-
-
-@dataclass
-class Job:
-    """One push to deliver: its subscription, ledger row and what to show."""
-
-    sub: Subscription
-    record: PushRecord
-    cards: list[Card]
-    yesterday: _render.Yesterday | None = None
-    stale: bool = False
-    """The intent is older than Discord's nonce memory: look for the push before resending."""
-
-
-@dataclass
-class TickReport:
-    """What one tick did."""
-
-    claimed: int = 0
-    resumed: int = 0
-    sent: int = 0
-    failed: int = 0
-    paused: int = 0
-    skipped_days: int = 0
-    left_open: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 class DailyScheduler:
@@ -76,12 +50,19 @@ class DailyScheduler:
         sender: PacedSender,
         *,
         guild_owner: Callable[[str], int | None] = lambda guild_id: None,
+        owner: str | None = None,
+        lease: timedelta = LEASE,
+        batch: int | None = None,
     ) -> None:
         self._tutor = tutor
         self.store = store
         self.subs = SubscriptionStore(store)
         self.sender = sender
         self.guild_owner = guild_owner
+        self.claims = PushClaims(tutor, store, self.subs, owner=owner, lease=lease)
+        # About two seconds of sending per claimed batch: processes sharing the database
+        # take turns in small bites, and a dead one leaves little to take over.
+        self.batch = batch or max(8, int(sender.bucket.rate * 2))
         self._lock = asyncio.Lock()
 
     @property
@@ -90,129 +71,39 @@ class DailyScheduler:
         return self._tutor()
 
     async def tick(self, now: datetime) -> TickReport:
-        """Claim what is due at `now`, resend open intents, deliver, record outcomes."""
+        """Claim what is due at `now` batch by batch, resend open intents, deliver, record.
+
+        The next batch is claimed while the current one is sent, so the sender never waits
+        for the database; the tick ends when nothing due is left to claim.
+        """
         async with self._lock:  # two overlapping ticks would send open intents twice
             report = TickReport()
-            jobs = await asyncio.to_thread(self.claim, now, report)
+            count, jobs = await asyncio.to_thread(self.claims.claim, now, report, self.batch)
             report.claimed = len(jobs)
             claimed = {(j.sub.id, j.record.local_date) for j in jobs}
-            resumed = await asyncio.to_thread(self._reopen, now, claimed, report)
+            resumed = await asyncio.to_thread(self.claims.reopen, now, claimed, report)
             report.resumed = len(resumed)
             jobs += resumed
-            await asyncio.gather(*(self._deliver(job, now, report) for job in jobs))
-            if jobs or report.skipped_days:
+            while jobs or count:
+                ahead = (
+                    asyncio.create_task(
+                        asyncio.to_thread(self.claims.claim, now, report, self.batch)
+                    )
+                    if count
+                    else None
+                )
+                await asyncio.gather(*(self._deliver(job, now, report) for job in jobs))
+                count, jobs = await ahead if ahead is not None else (0, [])
+                report.claimed += len(jobs)
+            if report.claimed or report.resumed or report.skipped_days:
                 log.info("daily tick %s: %s", now.isoformat(timespec="seconds"), report)
             return report
 
-    # --- claiming (worker thread) ----------------------------------------------------------
+    # --- claiming (worker thread; see bot.app.daily._claims) ------------------------------
 
     def claim(self, now: datetime, report: TickReport | None = None) -> list[Job]:
-        """Step 1 of a tick (blocking): decide, choose cards, record intents; sends nothing."""
-        report = report or TickReport()
-        pools: dict[tuple[str | None, str | None], list[Card]] = {}
-        jobs: list[Job] = []
-        for sub in self.subs.due(now):
-            try:
-                tz = sub.tz
-            except FlashtutorError:  # a zone the tz database no longer has
-                self.subs.pause(sub.id, "unknown_zone", now)
-                report.paused += 1
-                continue
-            decided = daily.plan(sub.next_day, now, sub.at, tz)
-            report.skipped_days += decided.skipped
-            if decided.push_day is None:
-                self.subs.advance(sub.id, decided.next_day, decided.next_due)
-                continue
-            pool = self._pool(sub, pools)
-            chosen = self._choose(sub, pool, now)
-            session = 0
-            if sub.kind == "dm" and sub.user_id:
-                session = self.store.open_quiz(
-                    user_id=sub.user_id,
-                    guild_id=None,
-                    topic=sub.topic,
-                    deck=None,
-                    public=False,
-                    now=now,
-                )
-            record = self.subs.begin_push(sub, decided, chosen, session, now)
-            if record is None:
-                continue
-            by_id = {c.card_id: c for c in pool}
-            job = Job(sub, record, [by_id[c] for c in record.card_ids if c in by_id])
-            if sub.kind == "channel":
-                job.yesterday = self._yesterday(sub, record, now)
-            jobs.append(job)
-        return jobs
-
-    def _scope(self, sub: Subscription) -> str | None:
-        # A DM has no server: its buttons can only see the shipped decks.
-        return sub.guild_id if sub.kind == "channel" else None
-
-    def _pool(
-        self, sub: Subscription, pools: dict[tuple[str | None, str | None], list[Card]]
-    ) -> list[Card]:
-        key = (self._scope(sub), sub.topic)
-        if key not in pools:
-            cards: list[Card] = []
-            if sub.topic:
-                cards = self.tutor.on_topic(sub.topic, key[0])
-            # A topic that matches nothing falls back to every visible card, not to silence.
-            pools[key] = cards or self.tutor.cards.cards(scopes_for(key[0]))
-        return pools[key]
-
-    def _choose(self, sub: Subscription, pool: list[Card], now: datetime) -> list[tuple[str, str]]:
-        ids = [c.card_id for c in pool]
-        if sub.kind == "dm" and sub.user_id:
-            due = self.store.due_card_ids(sub.user_id, now, among=ids, limit=sub.cards)
-            return daily.choose_cards(ids, due, self.store.seen_card_ids(sub.user_id), sub.cards)
-        # A channel walks through the pool: never-posted cards first, then the longest ago.
-        posted = [c for p in self.subs.pushes(sub.id) for c in p.card_ids]
-        last = {card_id: i for i, card_id in enumerate(posted)}
-        order = sorted(ids, key=lambda c: last.get(c, -1))
-        return daily.choose_cards(order, [], set(posted), 1)
-
-    def _yesterday(
-        self, sub: Subscription, record: PushRecord, now: datetime
-    ) -> _render.Yesterday | None:
-        before = self.subs.previous_push(sub.id, record.local_date)
-        if before is None or not before.card_ids:
-            return None
-        card_id = before.card_ids[0]
-        answered, correct = self.subs.answers(card_id, sub.guild_id, before.intended_at, now)
-        try:
-            card: Card | None = self.tutor.card(card_id, sub.guild_id)
-        except FlashtutorError:
-            card = None
-        return _render.Yesterday(card, answered, correct)
-
-    def _reopen(
-        self, now: datetime, claimed: set[tuple[int, date]], report: TickReport
-    ) -> list[Job]:
-        jobs: list[Job] = []
-        for record in self.subs.open_pushes():
-            if (record.subscription_id, record.local_date) in claimed:
-                continue
-            sub = self.subs.get(record.subscription_id)
-            if sub is None or sub.status != "active":
-                self.subs.fail_push(record.subscription_id, record.local_date, "cancelled", now)
-                continue
-            if daily.local_day(now, sub.tz) != record.local_date:
-                # The day is over: a late quiz would be a second one tomorrow.
-                self.subs.fail_push(sub.id, record.local_date, "expired", now)
-                report.failed += 1
-                continue
-            cards: list[Card] = []
-            for card_id in record.card_ids:
-                try:
-                    cards.append(self.tutor.card(card_id, self._scope(sub)))
-                except FlashtutorError:
-                    continue  # removed from its deck since the intent
-            job = Job(sub, record, cards, stale=now - record.intended_at > NONCE_WINDOW)
-            if sub.kind == "channel":
-                job.yesterday = self._yesterday(sub, record, now)
-            jobs.append(job)
-        return jobs
+        """Claim everything due at `now` (blocking): decide, choose cards, record intents."""
+        return self.claims.claim(now, report or TickReport())[1]
 
     # --- delivering ------------------------------------------------------------------------
 

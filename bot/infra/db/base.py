@@ -143,6 +143,14 @@ class Database(ABC):
     def null_safe_eq(self) -> str:
         """The operator for `a = b` where NULL equals NULL."""
 
+    @property
+    @abstractmethod
+    def skip_locked(self) -> str:
+        """SQL after a SELECT whose rows a transaction claims: rows another holds are skipped.
+
+        Empty where the engine already runs one writer at a time (SQLite).
+        """
+
     @abstractmethod
     def table_names(self, tx: Tx) -> list[str]:
         """Every table of this database, oldest first."""

@@ -211,6 +211,11 @@ class PostgresDatabase(Database):
         """The SQL standard's spelling."""
         return "IS NOT DISTINCT FROM"
 
+    @property
+    def skip_locked(self) -> str:
+        """Lock the selected rows; skip rows another transaction holds."""
+        return "FOR UPDATE SKIP LOCKED"
+
     def table_names(self, tx: Tx) -> list[str]:
         """Tables of the current schema, in the order they were created."""
         rows = tx.execute(

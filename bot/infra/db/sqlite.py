@@ -88,6 +88,11 @@ class SqliteDatabase(Database):
         """SQLite's `IS` compares NULLs as equal."""
         return "IS"
 
+    @property
+    def skip_locked(self) -> str:
+        """Nothing: BEGIN IMMEDIATE already runs one writer at a time."""
+        return ""
+
     def table_names(self, tx: Tx) -> list[str]:
         """Every table, in the order they were created (SQLite's own bookkeeping left out)."""
         rows = tx.execute(

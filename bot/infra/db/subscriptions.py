@@ -204,6 +204,31 @@ class SubscriptionRepo:
         )
         return [Subscription.from_row(r) for r in rows]
 
+    def claim_due(
+        self, now: datetime, owner: str, until: datetime, limit: int
+    ) -> list[Subscription]:
+        """Claim up to `limit` due subscriptions for `owner` until `until`; earliest first.
+
+        Another process's live claim is left alone (on PostgreSQL its rows are skipped, not
+        waited for); a claim that ran out, or one of `owner`'s own, is taken. The claim ends
+        when the push's intent is written (`PushLedgerRepo.begin_push`) or the subscription
+        moves on (`advance`).
+        """
+        stamp = self.db.ts(now)
+        with self.db.tx() as tx:
+            rows = tx.execute(
+                f"""UPDATE daily_subscriptions SET claimed_by = ?, claimed_until = ?
+                    WHERE id IN (
+                        SELECT id FROM daily_subscriptions
+                        WHERE status = 'active' AND next_due <= ?
+                            AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
+                        ORDER BY next_due, id LIMIT ? {self.db.skip_locked})
+                    RETURNING {SUB_COLUMNS}""",
+                (owner, self.db.ts(until, "until"), stamp, stamp, owner, max(0, limit)),
+            ).fetchall()
+        subs = [Subscription.from_row(r) for r in rows]
+        return sorted(subs, key=lambda sub: (sub.next_due, sub.id))
+
     # --- notices for people we could not reach --------------------------------------------
 
     def add_notice(self, user_id: str, text: str, now: datetime) -> None:
