@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from bot.app.daily import _render
 from bot.core import daily
 from bot.core.cards import Card
-from bot.core.tutor import Tutor, scopes_for
+from bot.core.tutor import Tutor
 from bot.errors import FlashtutorError
 from bot.infra.store import ProgressStore
 from bot.infra.subscriptions import PushRecord, Subscription, SubscriptionStore
@@ -158,7 +158,7 @@ class PushClaims:
             if sub.topic:
                 cards = self.tutor.on_topic(sub.topic, key[0])
             # A topic that matches nothing falls back to every visible card, not to silence.
-            pools[key] = cards or self.tutor.cards.cards(scopes_for(key[0]))
+            pools[key] = cards or self.tutor.visible_cards(key[0])
         return pools[key]
 
     def _choose(self, sub: Subscription, pool: list[Card], now: datetime) -> list[tuple[str, str]]:

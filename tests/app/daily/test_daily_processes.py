@@ -9,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.bot_cluster import (
-    BotProcess,
-    due_dm_subscribers,
-    held_by,
-    ledger_counts,
-    start_bots,
-    stop_bots,
-    wait_ready,
-)
+from bot.bench.push_cluster import due_dm_subscribers, held_by, ledger_counts
+from bot.testing.bot_cluster import BotProcess, start_bots, stop_bots, wait_ready
 from bot.testing.discord_emulator import Emulator, User
 from bot.testing.postgres import TempPostgres
 from tests.app.conftest import bot_settings, env_for, fresh_data_dir
