@@ -33,6 +33,7 @@ from bot.core.grading.guards import COPY_COSINE, Answer, analyse_answer
 from bot.core.grading.params import FEATURES, GraderParams
 from bot.core.grading.points import Reference, prepare_reference, split_key_points
 from bot.core.grading.result import Grade, PointGrade, PointState, Verdict
+from bot.core.ports import Embedder
 from bot.core.words import stem
 
 _COS_AQ = FEATURES.index("cos_answer_question")
@@ -76,7 +77,7 @@ class Grader:
     """Grades free-text answers against a reference answer with a bundled embedder."""
 
     def __init__(
-        self, embedder: Any, params: GraderParams | None = None, cache_size: int = 20_000
+        self, embedder: Embedder, params: GraderParams | None = None, cache_size: int = 20_000
     ) -> None:
         self._embedder = embedder
         self.params = params if params is not None else GraderParams.bundled()
