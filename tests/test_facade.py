@@ -33,7 +33,6 @@ WRAPPED: dict[str, frozenset[str]] = {
 
 KNOWN_REACH_INS: dict[str, str] = {
     "bot/app/daily/_cog.py": "issue 15, scale: the subscription repository",
-    "bot/app/daily/_scheduler.py": "issue 15, scale: cross-process daily pushes",
     "bot/app/runner.py": "issue 15, scale: warm-up through the composition root",
 }
 """Front-end files that still reach past a core service, with the work that ends it."""
