@@ -2,216 +2,50 @@
 
 `LLMService` owns the thread and a bounded queue of requests; each request streams its tokens
 back through an async iterator, has a time limit and a token limit, and stops generation
-promptly when its consumer goes away. Backends: llama.cpp in-process (`LlamaCppBackend`) or
-any OpenAI-compatible server (`OpenAIServerBackend`).
+promptly when its consumer goes away. Backends (`bot.infra.llm_backends`): llama.cpp
+in-process (`LlamaCppBackend`) or any OpenAI-compatible server (`OpenAIServerBackend`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.client
-import json
 import logging
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
 from bot.core.ports import Message
 from bot.errors import Busy, ModelUnavailable
+from bot.infra.llm_backends import (
+    SEED,
+    TEMPERATURE,
+    Backend,
+    LlamaCppBackend,
+    OpenAIServerBackend,
+)
 from bot.infra.model_files import resolve_model
 from bot.settings import Settings
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "SEED",
+    "TEMPERATURE",
+    "Backend",
+    "LLMService",
+    "LLMTimeout",
+    "LlamaCppBackend",
+    "Message",
+    "OpenAIServerBackend",
+    "build_llm",
+]
 
-TEMPERATURE = 0.2
-SEED = 1234
+log = logging.getLogger(__name__)
 
 
 class LLMTimeout(ModelUnavailable):
     """A request ran past its time limit; the caller falls back like for a missing model."""
-
-
-class Backend(Protocol):
-    """A loaded model that generates text for chat messages (called from the worker thread)."""
-
-    name: str
-
-    def generate(
-        self, messages: Sequence[Message], *, max_tokens: int, stop: threading.Event
-    ) -> Iterator[str]:
-        """Yield text pieces as they are produced; stop early once `stop` is set."""
-        ...
-
-    def prewarm(self, messages: Sequence[Message]) -> None:
-        """Evaluate the prompt of `messages` so a later prompt sharing its prefix starts fast."""
-        ...
-
-    def close(self) -> None:
-        """Release the model."""
-        ...
-
-
-def _as_llama(messages: Sequence[Message]) -> Any:
-    # llama-cpp-python types messages as TypedDicts; ours are plain role/content mappings.
-    return [dict(m) for m in messages]
-
-
-class LlamaCppBackend:
-    """A GGUF model in this process through llama-cpp-python, using the model's chat template."""
-
-    def __init__(self, path: Path, *, threads: int, context: int, seed: int = SEED) -> None:
-        from llama_cpp import Llama  # heavy import: only when a model is actually loaded
-
-        self.name = path.name
-        self.seed = seed
-        # A llama.cpp context is not thread-safe: whoever holds the model, one call at a time.
-        self._lock = threading.Lock()
-        try:
-            self.llama = Llama(
-                model_path=str(path),
-                n_ctx=context,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_batch=512,
-                seed=seed,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelUnavailable(f"llama.cpp could not load {path}: {exc}") from exc
-
-    def generate(
-        self, messages: Sequence[Message], *, max_tokens: int, stop: threading.Event
-    ) -> Iterator[str]:
-        """Stream a chat completion; closing the llama stream ends generation at once."""
-        with self._lock:
-            chunks: Any = self.llama.create_chat_completion(
-                messages=_as_llama(messages),
-                max_tokens=max_tokens,
-                temperature=TEMPERATURE,
-                seed=self.seed,
-                stream=True,
-            )
-            try:
-                for chunk in chunks:
-                    if stop.is_set():
-                        return
-                    piece = chunk["choices"][0]["delta"].get("content")
-                    if piece:
-                        yield piece
-            finally:
-                chunks.close()
-
-    def prewarm(self, messages: Sequence[Message]) -> None:
-        """Evaluate the prompt (one token generated) so its KV cache prefix is reused."""
-        with self._lock:
-            self.llama.create_chat_completion(
-                messages=_as_llama(messages),
-                max_tokens=1,
-                temperature=TEMPERATURE,
-                seed=self.seed,
-            )
-
-    def close(self) -> None:
-        """Free the model's memory, after a call still running on it (waiting a few seconds)."""
-        got = self._lock.acquire(timeout=5.0)
-        try:
-            with contextlib.suppress(Exception):
-                self.llama.close()
-        finally:
-            if got:
-                self._lock.release()
-
-
-class OpenAIServerBackend:
-    """An OpenAI-compatible server (`/v1/chat/completions`, streamed as server-sent events)."""
-
-    def __init__(self, url: str, *, model: str, timeout_s: float, seed: int = SEED) -> None:
-        parts = urlsplit(url.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ModelUnavailable(f"LLM server URL {url!r} is not an http(s) URL")
-        self.name = url
-        self._scheme = parts.scheme
-        self._host = parts.hostname
-        self._port = parts.port
-        base = parts.path.rstrip("/")
-        self._base = base if base.endswith("/v1") else base + "/v1"
-        self.model = model
-        self.timeout_s = timeout_s
-        self.seed = seed
-        self._check()
-
-    def _connection(self, timeout: float) -> http.client.HTTPConnection:
-        cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
-        return cls(self._host, self._port, timeout=timeout)
-
-    def _check(self) -> None:
-        conn = self._connection(min(self.timeout_s, 10.0))
-        try:
-            conn.request("GET", self._base + "/models")
-            resp = conn.getresponse()
-            resp.read()
-        except OSError as exc:
-            raise ModelUnavailable(f"LLM server {self.name} is unreachable: {exc}") from exc
-        finally:
-            conn.close()
-        if resp.status >= 400:
-            raise ModelUnavailable(f"LLM server {self.name} answered HTTP {resp.status}")
-
-    def generate(
-        self, messages: Sequence[Message], *, max_tokens: int, stop: threading.Event
-    ) -> Iterator[str]:
-        """POST a streamed chat completion and yield each delta's content."""
-        body = {
-            "model": self.model,
-            "messages": [dict(m) for m in messages],
-            "max_tokens": max_tokens,
-            "temperature": TEMPERATURE,
-            "seed": self.seed,
-            "stream": True,
-        }
-        conn = self._connection(self.timeout_s)
-        try:
-            conn.request(
-                "POST",
-                self._base + "/chat/completions",
-                body=json.dumps(body).encode(),
-                headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
-            )
-            resp = conn.getresponse()
-            if resp.status >= 400:
-                detail = resp.read(300).decode("utf-8", "replace")
-                raise ModelUnavailable(f"LLM server answered HTTP {resp.status}: {detail}")
-            for raw in resp:
-                if stop.is_set():
-                    return
-                line = raw.decode("utf-8", "replace").strip()
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    return
-                try:
-                    choices = json.loads(data).get("choices") or [{}]
-                except ValueError:
-                    continue  # a keep-alive or a malformed event: skip, don't fail the answer
-                piece = (choices[0].get("delta") or {}).get("content")
-                if piece:
-                    yield piece
-        except OSError as exc:
-            raise ModelUnavailable(f"LLM server {self.name} failed: {exc}") from exc
-        finally:
-            conn.close()
-
-    def prewarm(self, messages: Sequence[Message]) -> None:
-        """Nothing to do: the server manages its own cache."""
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 @dataclass(eq=False)
