@@ -9,7 +9,6 @@ when there is one, else to the package itself.
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +20,6 @@ PACKAGE = ROOT / "bot"
 
 MAX_LINES = 400
 """No module in `bot/` is longer than this (house style: 100-300 is normal)."""
-
-KNOWN_OVERSIZED: dict[str, str] = {
-    "bot/infra/index.py": "issue 14, decks: the index scale fixes",
-}
-"""Modules still over `MAX_LINES`, each with the work that splits it. This list only
-shrinks: a module that is split comes off it, and nothing new goes on."""
 
 FORBIDDEN: dict[str, frozenset[str]] = {
     # The core: cards, grading, the Tutor and its ports. No I/O frameworks, no front end.
@@ -243,15 +236,4 @@ def line_count(path: Path) -> int:
 
 def test_no_module_is_over_the_size_limit() -> None:
     over = {path_of(m): n for m, p in MODULES.items() if (n := line_count(p)) > MAX_LINES}
-    new = {p: n for p, n in over.items() if p not in KNOWN_OVERSIZED}
-    assert not new, f"modules over {MAX_LINES} lines (split them by concept): {new}"
-
-
-def test_the_known_oversized_list_only_names_oversized_modules() -> None:
-    # A module that was split (or removed) comes off the list: a warning until it does, so
-    # the work that splits it does not have to know about this file to land.
-    for path in KNOWN_OVERSIZED:
-        file = ROOT / path
-        if not file.is_file() or line_count(file) <= MAX_LINES:
-            message = f"{path} is no longer over {MAX_LINES} lines: take it off KNOWN_OVERSIZED"
-            warnings.warn(message, stacklevel=1)
+    assert not over, f"modules over {MAX_LINES} lines (split them by concept): {over}"

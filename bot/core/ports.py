@@ -46,7 +46,7 @@ class Embedder(Protocol):
 
 
 class Hit(Protocol):
-    """A search result (see bot.infra.index.SearchHit)."""
+    """A search result (see bot.infra.index_results.SearchHit)."""
 
     @property
     def card(self) -> Card:

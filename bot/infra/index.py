@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from bot.core.lexical import BM25
 from bot.errors import CardNotFound
 from bot.infra.embedder import Embedder
 from bot.infra.index_collections import ScopeCollections, card_entries, open_client
+from bot.infra.index_results import SearchHit, SyncReport
 from bot.infra.index_texts import card_chunks, card_text, lexical_text
 
 Progress = Callable[[int, int], None]
@@ -45,31 +45,6 @@ DELETE_PAGE = 500
 # Blend weights, chosen on the labelled queries in tests/data/search_queries.jsonl (QUALITY.md).
 CHUNK_WEIGHT = 1.0
 LEXICAL_WEIGHT = 0.2
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One card found by a search: `score` ranks, `similarity` (0..1) says how relevant it is."""
-
-    card: Card
-    score: float
-    similarity: float
-
-
-@dataclass(slots=True)
-class SyncReport:
-    """What an ingest changed."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    decks: list[str] = field(default_factory=list)
-
-    @property
-    def embedded(self) -> int:
-        """Cards whose text was embedded in this run."""
-        return self.added + self.updated
 
 
 class CardIndex:
