@@ -182,13 +182,26 @@ class TempPostgres:
         self.admin(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def terminate_backends(self, dbname: str) -> int:
-        """End every connection to `dbname` (what a server restart or a network drop does)."""
+    def terminate_backends(self, dbname: str, *, wait_s: float = 10.0) -> int:
+        """End every connection to `dbname` (what a server restart or a network drop does).
+
+        Returns how many were ended, once their server processes are gone.
+        """
         rows = self.admin(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             f"WHERE datname = '{dbname}' AND pid <> pg_backend_pid()"
         )
-        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+        ended = int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            left = self.admin(
+                "SELECT count(*) FROM pg_stat_activity "
+                f"WHERE datname = '{dbname}' AND pid <> pg_backend_pid()"
+            )
+            if not left or not left[0][0]:
+                break
+            time.sleep(0.02)
+        return ended
 
     def stop(self) -> None:
         """Shut the server down (fast) and delete its directory."""

@@ -4,13 +4,15 @@ Several bot processes share one PostgreSQL; each keeps up to `pool_size` connect
 Statements are written for both engines with `?` placeholders; here they become `%s`.
 A connection that breaks (the server restarted, an administrator ended the backend, the
 network dropped) is thrown away: the transaction it carried fails as a `StoreError` with
-nothing saved, and the next call opens a fresh one. A read, and the `BEGIN` of a write,
-are tried once more on a fresh connection, so a pool of idle connections killed by a
-server restart costs no caller an error.
+nothing saved, and the next call opens a fresh one. An idle connection the server ended
+is noticed before use (it has the server's goodbye to read), and a read is tried once more
+on a fresh connection, so a pool killed by a server restart costs no caller an error.
+Transactions run in pipeline mode (see `_PgTx`): round trips, not statements, cost time.
 """
 
 from __future__ import annotations
 
+import select
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -60,14 +62,49 @@ def _pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class _PgTx:
-    """A transaction on one connection, taking the portable `?` statements."""
+class _PipelinedCursor:
+    """A cursor in pipeline mode: what the caller reads waits for the server, nothing else."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, cur: psycopg.Cursor[Any], pipeline: psycopg.Pipeline) -> None:
+        self._cur = cur
+        self._pipeline = pipeline
+
+    @property
+    def rowcount(self) -> int:
+        self._pipeline.sync()
+        return self._cur.rowcount
+
+    @property
+    def description(self) -> Any:
+        self._pipeline.sync()
+        return self._cur.description
+
+    def fetchone(self) -> Any:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cur.fetchall()
+
+    def fetchmany(self, size: int) -> list[Any]:
+        return self._cur.fetchmany(size)
+
+
+class _PgTx:
+    """A transaction on one connection, taking the portable `?` statements.
+
+    In pipeline mode: a statement is sent at once and its result waited for only when read,
+    so BEGIN goes out with the first statement and the writes with COMMIT. A review is two
+    round trips to the server (read the schedule; write both rows and commit), not five.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], pipeline: psycopg.Pipeline) -> None:
         self.conn = conn
+        self.pipeline = pipeline
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
-        return self.conn.execute(_pg_sql(sql), tuple(params))
+        cur = self.conn.cursor()
+        cur.execute(_pg_sql(sql), tuple(params))
+        return _PipelinedCursor(cur, self.pipeline)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any:
         with self.conn.cursor() as cur:
@@ -146,8 +183,12 @@ class PostgresDatabase(Database):
         held: list[psycopg.Connection[Any]] = []
         try:
             with self._idle_lock:
-                if self._idle:
-                    held.append(self._idle.pop())
+                while self._idle and not held:
+                    idle = self._idle.pop()
+                    if _alive(idle):
+                        held.append(idle)
+                    else:
+                        _close_quietly(idle)
             if not held:
                 held.append(self._connect())
             yield held
@@ -180,12 +221,14 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """`BEGIN` … `COMMIT` on one pooled connection; ROLLBACK on any error."""
+        """`BEGIN` … `COMMIT` on one pooled connection, pipelined; ROLLBACK on any error."""
         with self._lease() as held:
-            self._first(held, "BEGIN", ())
             conn = held[0]
             try:
-                yield _PgTx(conn)
+                with conn.pipeline() as pipeline:
+                    conn.execute("BEGIN")
+                    yield _PgTx(conn, pipeline)
+                    conn.execute("COMMIT")
             except BaseException:
                 if not conn.broken and not conn.closed:
                     try:
@@ -193,12 +236,25 @@ class PostgresDatabase(Database):
                     except psycopg.Error:
                         _close_quietly(conn)
                 raise
-            conn.execute("COMMIT")
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
         with self._lease() as held:
             rows: list[Row] = self._first(held, _pg_sql(sql), tuple(params)).fetchall()
             return rows
+
+    def _read_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        # One round trip for all of them (pipeline mode); a dead connection is retried once.
+        for attempt in range(2):
+            with self._lease() as held:
+                conn = held[0]
+                try:
+                    with conn.pipeline():
+                        cursors = [conn.execute(_pg_sql(q), tuple(p)) for q, p in statements]
+                        return [cur.fetchall() for cur in cursors]
+                except psycopg.OperationalError:
+                    if attempt or not (conn.broken or conn.closed):
+                        raise
+        raise AssertionError("unreachable")
 
     # --- dialect ---------------------------------------------------------------------------
 
@@ -268,6 +324,20 @@ class PostgresDatabase(Database):
     def describe(self) -> str:
         """The URL without its password."""
         return redact(self.url)
+
+
+def _alive(conn: psycopg.Connection[Any]) -> bool:
+    """An idle connection is dead if the server sent it something (its FATAL goodbye, EOF).
+
+    An idle connection we asked nothing of has nothing to read; checking costs no round trip.
+    """
+    if conn.closed or conn.broken:
+        return False
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def _close_quietly(conn: psycopg.Connection[Any]) -> None:

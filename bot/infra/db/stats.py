@@ -62,27 +62,35 @@ class StatsRepo:
         if among is not None:
             where += " AND " + self.db.ids_in("card_id")
             params += (ids_json(among),)
-        totals = self.db.query(
-            f"""SELECT COUNT(*) AS n, {_CORRECT} AS correct, {_PARTIAL} AS partial
-                FROM reviews WHERE {where}""",
-            params,
-        )[0]
-        cards = self.db.query(
-            f"""SELECT COUNT(*) AS seen,
-                       COALESCE(SUM(CASE WHEN due <= ? THEN 1 ELSE 0 END), 0) AS due
-                FROM card_state WHERE {where}""",
-            (self.db.ts(now), *params),
-        )[0]
         today = now.astimezone(tz).date()
         window = [today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
-        counts = self._day_counts(where, params, tz, window)
+        # The three reads at once: one round trip on PostgreSQL.
+        totals_rows, cards_rows, day_rows = self.db.query_many(
+            [
+                (
+                    f"""SELECT COUNT(*) AS n, {_CORRECT} AS correct, {_PARTIAL} AS partial
+                        FROM reviews WHERE {where}""",
+                    params,
+                ),
+                (
+                    f"""SELECT COUNT(*) AS seen,
+                               COALESCE(SUM(CASE WHEN due <= ? THEN 1 ELSE 0 END), 0) AS due
+                        FROM card_state WHERE {where}""",
+                    (self.db.ts(now), *params),
+                ),
+                self._day_counts_sql(where, params, tz, window),
+            ]
+        )
+        totals, cards = totals_rows[0], cards_rows[0]
+        counts = self._counted(day_rows)
         history = [DayCount(day, *counts[day]) for day in window]
         streak = 0
         day = today if counts[today][0] else today - timedelta(days=1)
         while True:
             if day not in counts:  # a streak older than the window: look further back
                 older = [day - timedelta(days=n) for n in range(HISTORY_DAYS * 2)]
-                counts.update(self._day_counts(where, params, tz, older))
+                (rows,) = self.db.query_many([self._day_counts_sql(where, params, tz, older)])
+                counts.update(self._counted(rows))
             if not counts[day][0]:
                 break
             streak += 1
@@ -99,10 +107,10 @@ class StatsRepo:
             last_30_days=history,
         )
 
-    def _day_counts(
+    def _day_counts_sql(
         self, where: str, params: tuple[Any, ...], tz: tzinfo, days: list[date]
-    ) -> dict[date, tuple[int, int]]:
-        """(reviews, correct) on each of these local days, zero days included.
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The read of (reviews, correct) on each of these local days, zero days included.
 
         Each local day becomes a UTC range, so the database answers from the index with one
         range scan per day, however many reviews the person has made.
@@ -113,15 +121,16 @@ class StatsRepo:
             hi = datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC)
             bounds += [day.isoformat(), self.db.ts(lo), self.db.ts(hi)]
         spans = ", ".join(["(?, ?, ?)"] * len(days))
-        rows = self.db.query(
-            f"""WITH days (day, lo, hi) AS (VALUES {spans})
+        sql = f"""WITH days (day, lo, hi) AS (VALUES {spans})
                 SELECT days.day, COUNT(reviews.id),
                        COALESCE(SUM(CASE WHEN reviews.verdict = 'correct' THEN 1 ELSE 0 END), 0)
                 FROM days LEFT JOIN reviews ON reviews.reviewed_at >= days.lo
                     AND reviews.reviewed_at < days.hi AND {where}
-                GROUP BY days.day""",
-            (*bounds, *params),
-        )
+                GROUP BY days.day"""
+        return sql, (*bounds, *params)
+
+    @staticmethod
+    def _counted(rows: list[Any]) -> dict[date, tuple[int, int]]:
         return {date.fromisoformat(day): (int(n), int(c)) for day, n, c in rows}
 
     def leaderboard(

@@ -1,4 +1,4 @@
-"""Transactions of the `Database`: joined when nested, all or nothing, faults as StoreError."""
+"""Transactions of the `Database` on both engines: joined when nested, all or nothing."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 
 from bot.errors import InputError
 from bot.infra.db import StoreError, open_database
-from bot.infra.store import ProgressStore
+from tests.infra.conftest import Engine
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 
-def test_repository_calls_inside_one_tx_commit_together(tmp_path: Path) -> None:
-    with ProgressStore(tmp_path / "db.sqlite3") as store:
+def test_repository_calls_inside_one_tx_commit_together(engine: Engine) -> None:
+    with engine.store() as store:
         with store.db.tx():
             store.record_review(user_id="u", card_id="c", score=0.9, verdict="correct", now=NOW)
             store.save_answer(user_id="u", card_id="c", answer="a", hints_used=0, now=NOW)
@@ -25,8 +25,8 @@ def test_repository_calls_inside_one_tx_commit_together(tmp_path: Path) -> None:
         assert store.last_answer("u", "c") == ("a", 0)
 
 
-def test_a_failure_anywhere_in_a_joined_tx_rolls_back_every_call(tmp_path: Path) -> None:
-    with ProgressStore(tmp_path / "db.sqlite3") as store:
+def test_a_failure_anywhere_in_a_joined_tx_rolls_back_every_call(engine: Engine) -> None:
+    with engine.store() as store:
         with pytest.raises(InputError), store.db.tx():
             store.record_review(user_id="u", card_id="c", score=0.9, verdict="correct", now=NOW)
             store.save_answer(user_id="u", card_id="c", answer="a", hints_used=0, now=NOW)
