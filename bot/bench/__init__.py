@@ -41,6 +41,7 @@ class Sizes:
     people: int
     rounds: int  # cards each simulated person answers
     push_subscribers: int
+    startup_repeats: int  # fresh-process start-ups over the ingested decks (ingest group)
 
 
 FULL = Sizes(
@@ -57,6 +58,7 @@ FULL = Sizes(
     people=50,
     rounds=3,
     push_subscribers=10_000,
+    startup_repeats=3,
 )
 QUICK = Sizes(
     "quick",
@@ -72,6 +74,7 @@ QUICK = Sizes(
     people=50,
     rounds=2,
     push_subscribers=1_000,
+    startup_repeats=3,
 )
 SMOKE = Sizes(
     "smoke",
@@ -87,6 +90,7 @@ SMOKE = Sizes(
     people=2,
     rounds=1,
     push_subscribers=10,
+    startup_repeats=1,
 )
 
 GROUPS = ("ingest", "query", "grade", "llm", "discord", "push", "memory", "scale")
@@ -108,8 +112,11 @@ REQUIRED_KEYS = tuple(k for keys in KEYS.values() for k in keys)
 class _Context:
     """What groups share: settings, sizes, the work directory and lazily loaded models."""
 
-    def __init__(self, settings: Settings, sizes: Sizes, workdir: Path, say: Say) -> None:
+    def __init__(
+        self, settings: Settings, sizes: Sizes, workdir: Path, say: Say, *, stand_in: bool = False
+    ) -> None:
         self.settings, self.sizes, self.workdir, self.say = settings, sizes, workdir, say
+        self.stand_in = stand_in  # the ingest group embeds with bench.standin, not the model
         self._embedder: Any = None
         self._raw: Any = None
         self.index: Any = None
@@ -148,17 +155,41 @@ class _Context:
 
 
 def _ingest(ctx: _Context) -> dict[str, Any]:
-    from bot.bench.ingest import bench_ingest
+    from bot.bench.ingest import bench_ingest, bench_startup, deck_cards, load_avg
+    from bot.bench.stats import median
     from bot.bench.synthetic import synthetic_cards
 
-    cards = synthetic_cards(ctx.sizes.ingest_cards, ctx.seed_cards(), deck_size=100)
+    made = synthetic_cards(ctx.sizes.ingest_cards, ctx.seed_cards(), deck_size=100)
+    cards, issues = deck_cards(made, ctx.workdir)  # through deck files, as start-up reads them
     if len(cards) >= 2_000:  # a big deck: raw torch on 5 of 20 slices (see bench.ingest)
         slices, compared = 20, 5
     else:
         slices, compared = (4 if len(cards) >= 40 else 2), None
-    figures, ctx.index = bench_ingest(
-        ctx.embedder, ctx.raw_model, cards, ctx.workdir, slices=slices, baseline_slices=compared
+    loads: list[float] = []
+    if ctx.stand_in:
+        from bot.bench.standin import StandInEmbedder
+
+        embedder, raw = StandInEmbedder(), None
+    else:
+        embedder, raw = ctx.embedder, ctx.raw_model
+    ctx.say(f"bench: ingest {len(cards):,} cards with {embedder.name} ...")
+    figures = bench_ingest(
+        embedder, raw, cards, ctx.workdir, slices=slices, baseline_slices=compared, loads=loads
     )
+    figures["ingest_embedder"] = embedder.name if ctx.stand_in else ctx.settings.embedder
+    figures["ingest_deck_issues"] = issues
+    ctx.say("bench: start-up over the ingested decks ...")
+    figures |= bench_startup(
+        cards, ctx.workdir, stand_in=ctx.stand_in, repeats=ctx.sizes.startup_repeats, loads=loads
+    )
+    figures["ingest_load_avg_median"] = round(median(loads), 2) if loads else load_avg()
+    if ctx.stand_in:
+        figures["reason"] = "stand-in embedder (random vectors): the model's speed not measured"
+    else:
+        from bot.bench.ingest import CHROMA_DIR
+        from bot.infra.index import CardIndex
+
+        ctx.index = CardIndex(ctx.embedder, path=ctx.workdir / CHROMA_DIR)  # reopened after
     return figures
 
 
@@ -263,11 +294,13 @@ def run_bench(
     groups: Sequence[str] = GROUPS,
     workdir: Path | None = None,
     say: Say = lambda _: None,
+    stand_in_embedder: bool = False,
 ) -> dict[str, Any]:
     """Run the chosen groups and return one flat dict of figures, plus `reasons` and `meta`.
 
     Every key in `REQUIRED_KEYS` of the chosen groups is present; a figure that could not be
-    measured is None and `reasons[key]` says why.
+    measured is None and `reasons[key]` says why. `stand_in_embedder` (ingest group only)
+    times the index at sizes the model would take hours to embed (see bench.standin).
     """
     unknown = [g for g in groups if g not in _RUNNERS]
     if unknown:
@@ -276,6 +309,10 @@ def run_bench(
         raise InputError(
             f"unknown bench group(s) {', '.join(unknown)}; choose from {', '.join(GROUPS)}"
         )
+    if stand_in_embedder and set(groups) != {"ingest"}:
+        from bot.errors import InputError
+
+        raise InputError("the stand-in embedder is for the ingest group alone (--only ingest)")
     results: dict[str, Any] = {}
     reasons: dict[str, str] = {}
     seconds: dict[str, float] = {}
@@ -288,9 +325,10 @@ def run_bench(
         "cpu_count": os.cpu_count(),
         "machine": f"{platform.machine()} {platform.system()} python {platform.python_version()}",
         "load_avg_1m_start": _load(),
+        "stand_in_embedder": stand_in_embedder,
     }
     with tempfile.TemporaryDirectory(prefix="flashtutor-bench-", dir=workdir) as tmp:
-        ctx = _Context(settings, sizes, Path(tmp), say)
+        ctx = _Context(settings, sizes, Path(tmp), say, stand_in=stand_in_embedder)
         for group in GROUPS:
             if group not in groups:
                 continue

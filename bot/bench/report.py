@@ -38,6 +38,10 @@ GOALS = (
     # Issue 14: at the full size (20,000 cards) an unchanged start-up sync takes ≤ 10 s.
     Goal("resync_unchanged_s", "unchanged re-sync (start-up)", limit=10, unit="s"),
     Goal("ingest_peak_rss_mb", "ingest peak memory", unit="MB"),
+    Goal("resync_one_deck_changed_s", "start-up re-sync, one deck edited", unit="s"),
+    Goal("startup_catalogue_s", "start-up catalogue load", unit="s"),
+    Goal("startup_first_search_s", "start-up first search", unit="s"),
+    Goal("startup_peak_rss_mb", "start-up peak memory (embedder included)", unit="MB"),
     Goal(
         "query_p50_ms",
         "query p50 (embed + search)",

@@ -40,6 +40,12 @@ def register(commands: Any) -> None:
         type=int,
         help="synthetic cards for the ingest and query groups (overrides the mode's size)",
     )
+    p.add_argument(
+        "--stand-in-embedder",
+        action="store_true",
+        help="ingest group only: random vectors instead of the model, to time the index and "
+        "start-up at sizes the model would take hours to embed (no raw-encode ratio)",
+    )
     p.add_argument("--workdir", metavar="DIR", type=Path, help="where temporary indexes go")
     p.set_defaults(handler=bench)
 
@@ -76,6 +82,7 @@ def bench(args: argparse.Namespace) -> int:
         groups=groups,
         workdir=args.workdir,
         say=lambda line: console.print(f"[dim]{line}[/dim]"),
+        stand_in_embedder=args.stand_in_embedder,
     )
     console.print(render(results))
     if args.json:
