@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.core.decks import load_deck_file
 from bot.infra import index as index_module
+from bot.infra import index_search
 from bot.infra.embedder import load_embedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,13 +43,13 @@ def main(argv: Sequence[str]) -> int:
     paths = [Path(a) for a in argv] or DEFAULT_SETS
     index = index_module.CardIndex(load_embedder(), path=Path(tempfile.mkdtemp()))
     index.sync(load_deck_file(SEED).cards)
-    weights = (index_module.CHUNK_WEIGHT, index_module.LEXICAL_WEIGHT)
+    weights = (index_search.CHUNK_WEIGHT, index_search.LEXICAL_WEIGHT)
     for path in paths:
         queries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         hybrid = hit_rates(index, queries)
-        index_module.CHUNK_WEIGHT, index_module.LEXICAL_WEIGHT = 0.0, 0.0
+        index_search.CHUNK_WEIGHT, index_search.LEXICAL_WEIGHT = 0.0, 0.0
         naive = hit_rates(index, queries)
-        index_module.CHUNK_WEIGHT, index_module.LEXICAL_WEIGHT = weights
+        index_search.CHUNK_WEIGHT, index_search.LEXICAL_WEIGHT = weights
         print(
             f"{path.name}: {len(queries)} queries | hybrid hit@1 {hybrid[0]:.3f} hit@3 {hybrid[1]:.3f}"
             f" | naive dense hit@1 {naive[0]:.3f} hit@3 {naive[1]:.3f}"

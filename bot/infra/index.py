@@ -4,17 +4,17 @@ Each card is stored as one "card" entry (its question and answer, plus the card 
 so the index alone can rebuild it) and several "chunk" entries (title, question, each prose
 sentence, each code block, the whole answer). A query embeds once, asks Chroma for the nearest
 entries, and ranks the candidate cards by card similarity + best chunk similarity, blended with
-BM25 over the card text. See docs/QUALITY.md for how this was chosen and how well it works.
+BM25 over the card text (bot/infra/index_search.py). See docs/QUALITY.md for how this was
+chosen and how well it works.
 
 Each scope (the shipped decks, or one server's uploads) has its own Chroma collection (see
 bot/infra/index_collections.py): a search over several scopes asks each visible scope's
 collection, without a metadata filter, and ranks all their candidates together.
 
-Incremental ingest: a card's content hash lives in its metadata. Unchanged cards are not
-re-embedded; edited cards have their entries replaced; cards gone from a deck are deleted. The
-card entry is written last, so it marks a card as complete: an ingest killed half-way leaves
-cards without a (current) card entry, which the next ingest redoes, and ids make upserts
-idempotent, so no duplicates arise.
+Incremental ingest (bot/infra/index_sync.py): unchanged cards are not re-embedded, edited
+cards have their entries replaced, cards gone from a deck are deleted, and a sync killed
+half-way is finished by the next. This module holds what the index keeps in memory per
+scope: its cards, their vectors, their BM25 index, and its entry count.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import json
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -33,18 +32,19 @@ from bot.errors import CardNotFound
 from bot.infra.embedder import Embedder
 from bot.infra.index_collections import ScopeCollections, card_entries, open_client
 from bot.infra.index_results import SearchHit, SyncReport
+from bot.infra.index_search import fetch_size, has_cards, nearest_entries, rank
+from bot.infra.index_sync import EMBED_BATCH, Progress, sync_collection
 from bot.infra.index_texts import card_chunks, card_text, lexical_text
 
-Progress = Callable[[int, int], None]
-__all__ = ["CardIndex", "SearchHit", "SyncReport", "card_chunks", "card_text", "lexical_text"]
-
-EMBED_BATCH = 64
-"""Cards embedded and written per step of a sync (the embedder's batch size too)."""
-DELETE_PAGE = 500
-"""Card ids per delete request."""
-# Blend weights, chosen on the labelled queries in tests/data/search_queries.jsonl (QUALITY.md).
-CHUNK_WEIGHT = 1.0
-LEXICAL_WEIGHT = 0.2
+__all__ = [
+    "EMBED_BATCH",
+    "CardIndex",
+    "SearchHit",
+    "SyncReport",
+    "card_chunks",
+    "card_text",
+    "lexical_text",
+]
 
 
 class CardIndex:
@@ -152,104 +152,25 @@ class CardIndex:
         deck: str | None = None,
     ) -> list[SearchHit]:
         """Like `search`, with the query already embedded."""
-        scopes = list(dict.fromkeys(scopes))
-        pools = {s: self._scope_catalog(s) for s in scopes}  # no copies: a lookup per card
-
-        def visible(cid: str) -> Card | None:
-            for pool in pools.values():
-                card = pool.get(cid)
-                if card is not None:
-                    return card if deck is None or card.deck == deck else None
-            return None
-
-        def has_cards(pool: dict[str, Card]) -> bool:
-            return bool(pool) and (deck is None or any(c.deck == deck for c in pool.values()))
-
-        searched = [s for s, pool in pools.items() if has_cards(pool)]
+        pools = {s: self._scope_catalog(s) for s in dict.fromkeys(scopes)}  # no copies
+        searched = [s for s, pool in pools.items() if has_cards(pool, deck)]
         if not searched:
             return []
         # Each visible scope's own collection, unfiltered (a deck stays a filter within it).
-        # The nearest `fetch` of their answers together are exactly what one query over all
-        # of them would return, so a card scores the same however the scopes are split.
-        fetch = max(32, 8 * k)
-        nearest = sorted(
-            (hit for s in searched for hit in self._nearest(s, vector, fetch, deck)),
-            key=lambda hit: -hit[1],
-        )[:fetch]
-        card_sim: dict[str, float] = {}
-        chunk_sim: dict[str, float] = {}
-        for meta, sim in nearest:
-            cid = str(meta["card_id"])
-            target = card_sim if meta["kind"] == "card" else chunk_sim
-            target[cid] = max(sim, target.get(cid, -1.0))
+        nearest = [
+            hit
+            for s in searched
+            for hit in nearest_entries(
+                self._collections.get(s), self._scope_count(s), vector, fetch_size(k), deck
+            )
+        ]
         lexical = [self._bm25(scope).query(query) for scope in searched]
-        top = max(8, k)
-        best: dict[str, float] = {}
-        for scores in lexical:
-            best.update(scores.best(top, keep=lambda cid: visible(cid) is not None))
-        top_lexical = sorted(best, key=best.__getitem__, reverse=True)[:top]
-        found = {
-            cid: card for cid in {*card_sim, *chunk_sim, *top_lexical} if (card := visible(cid))
-        }
-        candidates = list(found)
-        if not candidates:
-            return []
-        missing = [cid for cid in candidates if cid not in card_sim]
-        self._fetch_card_vectors([found[cid] for cid in missing if cid not in self._card_vectors])
-        # Cards found only through a chunk or a word: score their card vector exactly.
-        for cid in missing:
-            if cid in self._card_vectors:
-                card_sim[cid] = float(np.dot(self._card_vectors[cid], vector))
-        floor = min(chunk_sim.values(), default=0.0)
-        dense = np.array(
-            [card_sim.get(c, 0.0) + CHUNK_WEIGHT * chunk_sim.get(c, floor) for c in candidates]
-        )
-        # A card id belongs to one scope: its score is its own scope's (the others give 0).
-        words = np.array([sum(scores.of(c) for scores in lexical) for c in candidates])
-        fused = (_minmax(dense) + LEXICAL_WEIGHT * _minmax(words)) / (1 + LEXICAL_WEIGHT)
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [
-            SearchHit(
-                card=found[candidates[i]],
-                score=round(float(fused[i]), 4),
-                similarity=round(
-                    float(
-                        np.clip(
-                            max(
-                                card_sim.get(candidates[i], 0.0), chunk_sim.get(candidates[i], 0.0)
-                            ),
-                            0.0,
-                            1.0,
-                        )
-                    ),
-                    4,
-                ),
-            )
-            for i in order
-        ]
+        return rank(vector, k, pools, deck, nearest, lexical, self._vectors_of)
 
-    def _nearest(
-        self, scope: str, vector: np.ndarray, n: int, deck: str | None
-    ) -> list[tuple[dict[str, Any], float]]:
-        """(metadata, cosine similarity) of the `n` entries of `scope` nearest to `vector`."""
-        from chromadb.errors import NotFoundError
-
-        collection = self._collections.get(scope)
-        if collection is None:
-            return []
-        try:
-            got = collection.query(
-                query_embeddings=[vector.tolist()],
-                n_results=min(self._scope_count(scope), n),
-                where=None if deck is None else {"deck": deck},
-                include=["metadatas", "distances"],
-            )
-        except NotFoundError:  # its last deck was removed while we searched
-            return []
-        return [
-            (meta, 1.0 - float(dist))
-            for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True)
-        ]
+    def _vectors_of(self, cards: Sequence[Card]) -> dict[str, np.ndarray]:
+        """The card vectors of `cards`, fetching those the catalogue load did not return."""
+        self._fetch_card_vectors([c for c in cards if c.card_id not in self._card_vectors])
+        return {c.card_id: v for c in cards if (v := self._card_vectors.get(c.card_id)) is not None}
 
     def _fetch_card_vectors(self, cards: Sequence[Card]) -> None:
         """Card vectors the catalog load did not return (a Chroma server may omit them)."""
@@ -290,75 +211,14 @@ class CardIndex:
                 collection = self._collections.get_or_create(scope)
             self._forget(scope)
             try:
-                self._sync_into(collection, scope, wanted, decks, report, on_progress)
+                sync_collection(
+                    collection, self.embedder, scope, wanted, decks, report, on_progress
+                )
                 if scope != GLOBAL_SCOPE and not wanted and collection.count() == 0:
                     self._collections.drop(scope)
             finally:
                 self._forget(scope)
             return report
-
-    def _sync_into(
-        self,
-        collection: Any,
-        scope: str,
-        wanted: dict[str, Card],
-        decks: Iterable[str] | None,
-        report: SyncReport,
-        on_progress: Progress | None,
-    ) -> None:
-        # This scope's card entries only (should an older version have written another's
-        # here), read a page at a time: their hashes say what changed.
-        only = None if decks is None else set(decks)
-        current: dict[str, str] = {}
-        for _, meta, _ in card_entries(collection, ["metadatas"]):
-            if meta.get("scope") == scope and (only is None or meta.get("deck") in only):
-                current[str(meta["card_id"])] = str(meta["hash"])
-        todo = [c for c in wanted.values() if current.get(c.card_id) != c.content_hash]
-        report.unchanged = len(wanted) - len(todo)
-        report.updated = sum(1 for c in todo if c.card_id in current)
-        report.added = len(todo) - report.updated
-        gone = sorted(cid for cid in current if cid not in wanted)
-        report.removed = len(gone)
-        for start in range(0, len(gone), DELETE_PAGE):
-            # A removed card's chunks go with it (its card entry last, as it marks it whole).
-            ids = gone[start : start + DELETE_PAGE]
-            collection.delete(where={"$and": [{"card_id": {"$in": ids}}, {"kind": "chunk"}]})
-            collection.delete(ids=ids)
-        done = 0
-        if on_progress:
-            on_progress(0, len(todo))
-        for start in range(0, len(todo), EMBED_BATCH):
-            batch = todo[start : start + EMBED_BATCH]
-            self._write(collection, batch)
-            done += len(batch)
-            if on_progress:
-                on_progress(done, len(todo))
-
-    def _write(self, collection: Any, cards: Sequence[Card]) -> None:
-        """Embed and store cards: old chunks out, new chunks in, then the card entry last."""
-        collection.delete(
-            where={"$and": [{"card_id": {"$in": [c.card_id for c in cards]}}, {"kind": "chunk"}]}
-        )
-        chunks = [(c, i, text) for c in cards for i, text in enumerate(card_chunks(c))]
-        texts = [card_text(c) for c in cards] + [text for _, _, text in chunks]
-        vectors = self.embedder.embed(texts, batch_size=EMBED_BATCH)
-        card_vecs, chunk_vecs = vectors[: len(cards)], vectors[len(cards) :]
-        if chunks:
-            collection.upsert(
-                ids=[f"{c.card_id}#{i}" for c, i, _ in chunks],
-                embeddings=chunk_vecs,
-                documents=[text for _, _, text in chunks],
-                metadatas=[_meta(c, "chunk") for c, _, _ in chunks],
-            )
-        collection.upsert(
-            ids=[c.card_id for c in cards],
-            embeddings=card_vecs,
-            documents=[card_text(c) for c in cards],
-            metadatas=[
-                {**_meta(c, "card"), "hash": c.content_hash, "card": json.dumps(c.to_dict())}
-                for c in cards
-            ],
-        )
 
     def remove_deck(self, scope: str, deck: str) -> int:
         """Delete one deck of a scope; returns the number of cards removed."""
@@ -378,14 +238,3 @@ def _find(
         if card is not None:
             return card
     raise CardNotFound(f"no card with id {card_id!r}")
-
-
-def _meta(card: Card, kind: str) -> dict[str, str | int | float | bool]:
-    return {"card_id": card.card_id, "scope": card.scope, "deck": card.deck, "kind": kind}
-
-
-def _minmax(values: np.ndarray) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
-    if high - low < 1e-9:
-        return np.zeros_like(values)
-    return (values - low) / (high - low)

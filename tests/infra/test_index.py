@@ -106,7 +106,7 @@ def test_interrupted_ingest_is_repaired_without_duplicates(
     embedder, seed_cards, tmp_path: Path
 ) -> None:
     # Batches of 64 texts: die after the first embedding call, part-way through the deck.
-    import bot.infra.index as index_module
+    import bot.infra.index_sync as index_module  # where syncs read the batch size
 
     dying = CountingEmbedder(embedder, fail_after=1)
     index = CardIndex(dying, path=tmp_path)

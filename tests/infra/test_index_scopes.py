@@ -24,8 +24,9 @@ import pytest
 import bot.infra.index_collections as index_collections
 from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.errors import CardNotFound
-from bot.infra.index import CardIndex, _meta, card_chunks, card_text
+from bot.infra.index import CardIndex, card_chunks, card_text
 from bot.infra.index_collections import collection_name
+from bot.infra.index_sync import entry_meta
 from tests.infra.test_index import CountingEmbedder
 
 SERVER = "111"
@@ -51,9 +52,9 @@ def legacy_entries(embedder: Any, cards: Sequence[Card]) -> dict[str, list[Any]]
         "ids": [f"{c.card_id}#{i}" for c, i, _ in chunks] + [c.card_id for c in cards],
         "embeddings": list(vectors[len(cards) :]) + list(vectors[: len(cards)]),
         "documents": [t for _, _, t in chunks] + [card_text(c) for c in cards],
-        "metadatas": [_meta(c, "chunk") for c, _, _ in chunks]
+        "metadatas": [entry_meta(c, "chunk") for c, _, _ in chunks]
         + [
-            {**_meta(c, "card"), "hash": c.content_hash, "card": json.dumps(c.to_dict())}
+            {**entry_meta(c, "card"), "hash": c.content_hash, "card": json.dumps(c.to_dict())}
             for c in cards
         ],
     }
