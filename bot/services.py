@@ -17,6 +17,7 @@ from bot.core.decks import ParsedDeck
 from bot.core.decks.library import UPLOAD_SUFFIXES, DeckLibrary, IngestResult
 from bot.core.explainer import Explainer
 from bot.core.grading import Grader
+from bot.core.ports import PairScorer
 from bot.core.progress import Progress
 from bot.core.prompts import Prompts
 from bot.core.records import CheckResult
@@ -31,6 +32,7 @@ from bot.infra.llm import LLMService, build_llm
 from bot.infra.media import MediaFiles
 from bot.infra.model_files import missing_requirements, prepare_models
 from bot.infra.onnx_export import export_onnx
+from bot.infra.pair_scorer import build_pair_scorer
 from bot.infra.store import ProgressStore
 from bot.infra.uploads import UploadFiles
 from bot.settings import Settings
@@ -44,6 +46,8 @@ class PreparedModels:
 
     llm: Path | None
     onnx_embedder: Path | None
+    pair_scorer: str | None = None
+    """The cross-encoder's name once loaded and sha256-checked (None: switched off)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,11 @@ class Services:
         )
 
     @cached_property
+    def pair_scorer(self) -> PairScorer | None:
+        """The cross-encoder (verified by sha256 on load), or None when switched off."""
+        return build_pair_scorer(self.settings.pair_scorer)
+
+    @cached_property
     def grader(self) -> Grader:
         """The calibrated answer grader."""
         return Grader(self.embedder)
@@ -158,7 +167,8 @@ class Services:
         return run_checks(self.settings, now, gateway=gateway, max_age_s=max_age_s)
 
     def prepare_models(self) -> PreparedModels:
-        """Assemble and verify the configured LLM file; export the ONNX embedder if configured.
+        """Assemble and verify the configured LLM file; export the ONNX embedder if configured;
+        load the cross-encoder (its sha256 checked).
 
         The export runs now rather than on the bot's first query (about 40 s, and it needs
         torch).
@@ -168,7 +178,10 @@ class Services:
         onnx = None
         if embedder.endswith(ONNX_SUFFIX):
             onnx = export_onnx(embedder.removesuffix(ONNX_SUFFIX), self.settings.models_dir)
-        return PreparedModels(llm=llm, onnx_embedder=onnx)
+        scorer = self.pair_scorer  # loading it checks its sha256
+        return PreparedModels(
+            llm=llm, onnx_embedder=onnx, pair_scorer=scorer.name if scorer else None
+        )
 
     def migrate_database(
         self,

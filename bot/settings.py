@@ -78,6 +78,14 @@ class Settings(BaseSettings):
             "weights on sentence-transformers/torch; same vectors, slower per query)."
         ),
     )
+    pair_scorer: str = Field(
+        "crossenc",
+        description=(
+            "The cross-encoder that judges whether an answer is true for a card: `crossenc` "
+            "(default: trained by the project, shipped in `bot/infra/models/`), `none` (off), "
+            "or a path to another ONNX file with its provenance `.json` beside it."
+        ),
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (`http://host:port`) instead of the on-disk index."
     )

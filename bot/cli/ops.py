@@ -30,4 +30,10 @@ def models(args: argparse.Namespace) -> int:
     print(f"LLM model ready: {ready.llm}" if ready.llm else "No LLM model file to prepare.")
     if ready.onnx_embedder is not None:
         print(f"ONNX embedder ready: {ready.onnx_embedder}")
+    # The cross-encoder ships in the repository; loading it checks its sha256.
+    print(
+        f"Cross-encoder ready: {ready.pair_scorer} (sha256 checked)"
+        if ready.pair_scorer
+        else "Cross-encoder off."
+    )
     return 0

