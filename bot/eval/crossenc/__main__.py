@@ -164,7 +164,7 @@ def _measure(args: argparse.Namespace) -> int:
 def _mpnet(args: argparse.Namespace) -> int:
     from bot.eval.crossenc import mpnet
 
-    figures = mpnet.compare(args.model_dir, args.data, args.cache_dir)
+    figures = mpnet.compare(args.model_dir, args.data, args.cache_dir, full=not args.quick)
     text = json.dumps(figures, indent=1)
     print(text)
     if args.json:
@@ -207,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mp.add_argument("--model-dir", type=Path, required=True, help="the unzipped model folder")
     mp.add_argument("--cache-dir", type=Path, default=Path("/tmp"), help="embedding caches")
     mp.add_argument("--json", type=Path)
+    mp.add_argument("--quick", action="store_true", help="the smaller protocol (see mpnet.quick)")
     args = parser.parse_args(argv)
     args.argv = argv
     handlers = {"data": _data, "train": _train, "ship": _ship, "measure": _measure, "mpnet": _mpnet}

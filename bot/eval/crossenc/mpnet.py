@@ -64,14 +64,46 @@ def query_latency(embedder: Embedder, rounds: int = 50) -> dict[str, float]:
     return {"one_sentence_p50_ms": round(float(np.percentile(times, 50)), 1)}
 
 
-def compare(model_dir: Path, data: Path, cache_dir: Path) -> dict[str, Any]:
-    """Calibrate and evaluate the current grader with MiniLM and with mpnet."""
+def quick(embedder: Embedder, data: Path, every: int = 3) -> dict[str, Any]:
+    """A smaller protocol for a busy machine: the same grader features and logistic fit.
+
+    Calibrated on every `every`-th SciEntsBank training question (no Mohler), measured on
+    the unseen-answers and unseen-questions test splits, with the naive cosine beside it.
+    """
+    from bot.core.grading import Grader, GraderParams
+
+    train = asag.load_semeval("training", data=data)
+    keep = sorted({i.qid for i in train})[::every]
+    train = [i for i in train if i.qid in keep]
+    x = Grader(embedder, GraderParams()).features(asag._triples(train))
+    y = np.array([i.gold for i in train])
+    empty = np.zeros((0, x.shape[1]))
+    params = asag.fit_params(x, y, empty, np.zeros(0), f"quick: {len(keep)} questions")
+    grader = Grader(embedder, params)
+    cut = asag.best_threshold(asag.naive_cosine(embedder, train), y)
+    out: dict[str, Any] = {"train_answers": len(train), "correct_at": params.correct_at}
+    for split in asag.SEMEVAL_TESTS[:2]:
+        items = asag.load_semeval(split, data=data)
+        gold = np.array([i.gold for i in items]) > 0.5
+        grades = grader.grade_many(asag._triples(items))
+        naive = asag.naive_cosine(embedder, items) >= cut
+        out[split] = {
+            "grader": round(asag.macro_f1(gold, [g.verdict == "correct" for g in grades]), 4),
+            "naive_cosine": round(asag.macro_f1(gold, naive), 4),
+            "n": len(items),
+        }
+    return out
+
+
+def compare(model_dir: Path, data: Path, cache_dir: Path, *, full: bool = True) -> dict[str, Any]:
+    """Calibrate and evaluate the current grader with MiniLM and with mpnet, in one run."""
     import torch
 
     torch.set_num_threads(2)
     from bot.infra.embedder import load_embedder
 
-    out: dict[str, Any] = {}
+    protocol = "bot.eval.asag calibrate + evaluate" if full else "quick (see mpnet.quick)"
+    out: dict[str, Any] = {"protocol": protocol}
     for name in ("minilm", "mpnet"):
         inner: Embedder = (
             load_embedder("minilm") if name == "minilm" else FolderEmbedder(model_dir, name)
@@ -79,13 +111,15 @@ def compare(model_dir: Path, data: Path, cache_dir: Path) -> dict[str, Any]:
         cached = asag.CachedEmbedder(inner, cache_dir / f"asag-{name}.pkl")
         started = time.monotonic()
         try:
-            params, calibration = asag.calibrate(cached, data)
-            figures = asag.evaluate(cached, data, params)
+            if full:
+                params, calibration = asag.calibrate(cached, data)
+                figures = {"calibration": calibration, "correct_at": params.correct_at}
+                figures |= asag.evaluate(cached, data, params)
+            else:
+                figures = quick(cached, data)
         finally:
             cached.save()
         out[name] = {
-            "calibration": calibration,
-            "correct_at": params.correct_at,
             **figures,
             "minutes": round((time.monotonic() - started) / 60, 1),
             "speed": query_latency(inner),
