@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -12,24 +13,27 @@ from bot.eval.crossenc.metrics import macro_f1, three_way
 
 
 @pytest.fixture(scope="module")
-def examples() -> list[dataset.Example]:
-    return dataset.build(0)
+def examples(asag_data: Path) -> list[dataset.Example]:
+    return dataset.build(0, asag_data)
 
 
-def test_the_same_seed_builds_the_same_set(examples: list[dataset.Example]) -> None:
-    again = dataset.build(0)
-    assert again == examples
-    assert dataset.build(1)[:50] != examples[:50]
+def test_the_same_seed_builds_the_same_set(
+    examples: list[dataset.Example], asag_data: Path
+) -> None:
+    assert dataset.build(0, asag_data) == examples
+    assert dataset.build(1, asag_data)[:50] != examples[:50]
     labels = {e.label for e in examples}
     assert labels == {"correct", "contradictory", "incorrect"}
     assert {e.source for e in examples} == {"semeval", "refs", "rules", "decks", "students"}
 
 
-def test_no_test_split_and_no_seed_card_reaches_training(examples: list[dataset.Example]) -> None:
+def test_no_test_split_and_no_seed_card_reaches_training(
+    examples: list[dataset.Example], asag_data: Path
+) -> None:
     trained = {
         t
         for corpus in semeval.CORPORA
-        for q in semeval.load(corpus, "training")
+        for q in semeval.load(corpus, "training", asag_data)
         for t in (q.text, *(r.text for r in q.references), *(a.text for a in q.answers))
     }
     questions = trained | {c.question for c in dataset.deck_cards()} | {""}
@@ -41,7 +45,7 @@ def test_no_test_split_and_no_seed_card_reaches_training(examples: list[dataset.
     for corpus, splits in semeval.TEST_SPLITS.items():
         for split in splits[1:]:  # unseen questions and domains: not one of their questions
             # (Beetle's release repeats two question texts of training in unseen-questions.)
-            asked = {q.text for q in semeval.load(corpus, split)} - trained
+            asked = {q.text for q in semeval.load(corpus, split, asag_data)} - trained
             assert not asked & texts, (corpus, split)
     for question, reference in seed_cards():
         assert question not in texts

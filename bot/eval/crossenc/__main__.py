@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.eval.asag import DEFAULT_DATA
+from bot.eval.asag import data_folder
 
 
 def _sha256(path: Path) -> str:
@@ -176,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="python -m bot.eval.crossenc", description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="ASAG data folder")
+    parser.add_argument(
+        "--data", type=Path, help="ASAG data folder (default: the FLASHTUTOR_ASAG_DATA setting)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("data", help="write the training set as JSON lines")
     d.add_argument("--seed", type=int, default=0)
@@ -210,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     mp.add_argument("--quick", action="store_true", help="the smaller protocol (see mpnet.quick)")
     args = parser.parse_args(argv)
     args.argv = argv
+    if args.command != "ship":
+        args.data = data_folder(args.data)
     handlers = {"data": _data, "train": _train, "ship": _ship, "measure": _measure, "mpnet": _mpnet}
     return handlers[args.command](args)
 

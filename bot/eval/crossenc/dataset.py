@@ -31,7 +31,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.eval.asag import DEFAULT_DATA
 from bot.eval.crossenc import perturb as P
 from bot.eval.crossenc import semeval
 
@@ -195,7 +194,7 @@ def from_students(
                     yield Example(o.text, o.reference, a.text, "incorrect", "students", group)
 
 
-def build(seed: int, data: Path = DEFAULT_DATA, *, drop_question: float = 0.2) -> list[Example]:
+def build(seed: int, data: Path, *, drop_question: float = 0.2) -> list[Example]:
     """Every training example, in a seeded order (held-out groups still included)."""
     rng = random.Random(seed)
     train = [q for c in semeval.CORPORA for q in semeval.load(c, "training", data)]

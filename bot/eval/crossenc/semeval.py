@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import InputError
-from bot.eval.asag import DEFAULT_DATA
 
 CORPORA = ("sciEntsBank", "beetle")
 TEST_SPLITS = {
@@ -65,7 +64,7 @@ class Question:
         return self.best[0].text
 
 
-def archive_path(data: Path = DEFAULT_DATA) -> Path:
+def archive_path(data: Path) -> Path:
     """The zip with every split."""
     path = data / "semeval2013-task7" / "semeval-3way.zip"
     if not path.is_file():
@@ -73,7 +72,7 @@ def archive_path(data: Path = DEFAULT_DATA) -> Path:
     return path
 
 
-def load(corpus: str, split: str, data: Path = DEFAULT_DATA) -> list[Question]:
+def load(corpus: str, split: str, data: Path) -> list[Question]:
     """Every question of `corpus` in `split` ("training" or one of `TEST_SPLITS[corpus]`)."""
     if corpus not in CORPORA:
         raise InputError(f"unknown SemEval corpus {corpus!r}")
