@@ -66,6 +66,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         limits=Limits(max_tokens=args.max_tokens),
+        init=str(args.init) if args.init else None,
     )
     examples = dataset.build(args.seed, args.data)
     held = dataset.split_groups(examples, args.seed, args.dev_share) if args.dev_share else set()
@@ -98,6 +99,9 @@ def _train(args: argparse.Namespace) -> int:
             "counts": dataset.summary(train_set),
             "dev_questions_held_out": sorted(held),
         },
+        "continued_from": (
+            {"model_pt": str(args.init), "sha256": _sha256(args.init)} if args.init else None
+        ),
         "command": "python -m bot.eval.crossenc " + " ".join(args.argv),
         "config": dataclasses.asdict(config),
         "history": history,
@@ -192,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, default=6e-5)
     t.add_argument("--max-tokens", type=int, default=192)
+    t.add_argument("--init", type=Path, help="continue from an earlier run's model.pt")
     t.add_argument(
         "--dev-share",
         type=float,

@@ -48,6 +48,8 @@ class TrainConfig:
     dropout: float = 0.1
     threads: int = 2
     limits: Limits = field(default_factory=Limits)
+    init: str | None = None
+    """A `model.pt` of an earlier run to continue from (same layers), or None for MiniLM."""
 
 
 def build_model(layers: int, dropout: float, frozen_layers: int = 0) -> Any:
@@ -140,6 +142,8 @@ def train(
     labels = torch.tensor([LABEL_INDEX[e.label] for e in train_set])
     dev_rows = encode_all(encoding, dev_set)
     model = build_model(config.layers, config.dropout, config.frozen_layers)
+    if config.init:
+        model.load_state_dict(torch.load(config.init, weights_only=True))
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
     decay = [
         p
