@@ -137,6 +137,40 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quantize(args: argparse.Namespace) -> int:
+    """Quantize a run's fp32 export again (with the current `export.quantize`), re-measured."""
+    from bot.eval.crossenc import dataset, export
+    from bot.eval.crossenc.metrics import three_way
+    from bot.infra.pair_scorer import OnnxPairScorer
+
+    fp32, int8 = args.run / "crossenc.fp32.onnx", args.run / "crossenc.onnx"
+    record = json.loads(fp32.with_suffix(".json").read_text(encoding="utf-8"))
+    if record["sha256"] != _sha256(fp32):
+        raise SystemExit(f"{fp32} does not match its record")
+    export.quantize(fp32, int8)
+    int8.with_suffix(".json").write_text(json.dumps({**record, "sha256": _sha256(int8)}), "utf-8")
+    held = set(record["data"]["dev_questions_held_out"])
+    examples = dataset.build(int(record["config"]["seed"]), args.data)
+    dev = [e for e in examples if e.group in held] or examples[:256]
+    items = [(e.question, e.point, e.answer) for e in dev]
+    reference = OnnxPairScorer(fp32).score(items)
+    probs = OnnxPairScorer(int8).score(items)
+    record["export_check"][int8.name] = {
+        "bytes": int8.stat().st_size,
+        "max_abs_prob_diff_vs_fp32": round(float(abs(probs - reference).max()), 5),
+        "argmax_agreement_vs_fp32": round(
+            float((probs.argmax(1) == reference.argmax(1)).mean()), 4
+        ),
+        "dev": three_way([e.label for e in dev], probs),
+    }
+    record["quantize_command"] = "python -m bot.eval.crossenc " + " ".join(args.argv)
+    int8.with_suffix(".json").write_text(
+        json.dumps({**record, "sha256": _sha256(int8)}, indent=1) + "\n", encoding="utf-8"
+    )
+    print(json.dumps(record["export_check"][int8.name]))
+    return 0
+
+
 def _ship(args: argparse.Namespace) -> int:
     from bot.infra.pair_scorer import model_paths
 
@@ -203,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.0,
         help="share of training questions held out as a development set (0: train on all)",
     )
+    qz = sub.add_parser("quantize", help="redo a run's int8 file from its fp32 export")
+    qz.add_argument("run", type=Path)
     s = sub.add_parser("ship", help="copy a run's int8 model and record into bot/infra/models")
     s.add_argument("run", type=Path)
     s.add_argument("--figures", type=Path, help="a `measure --json` file to record beside it")
@@ -219,7 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = argv
     if args.command != "ship":
         args.data = data_folder(args.data)
-    handlers = {"data": _data, "train": _train, "ship": _ship, "measure": _measure, "mpnet": _mpnet}
+    handlers = {
+        "data": _data,
+        "train": _train,
+        "quantize": _quantize,
+        "ship": _ship,
+        "measure": _measure,
+        "mpnet": _mpnet,
+    }
     return handlers[args.command](args)
 
 

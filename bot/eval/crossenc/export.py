@@ -35,11 +35,15 @@ def export_onnx(model: Any, dest: Path) -> Path:
 
 
 def quantize(src: Path, dest: Path) -> Path:
-    """Dynamic int8 quantization of the weights (MatMul and the embedding Gathers)."""
+    """Dynamic int8 quantization of the weights (MatMul and the embedding Gathers).
+
+    Per output channel: with one scale per tensor the first model's dev-set argmax agreed
+    with fp32 on 87% of pairs (3-way macro-F1 0.592 -> 0.574); per channel on 96% (0.590).
+    """
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     logging.getLogger().setLevel(logging.ERROR)  # its "run pre-processing first" advice
-    quantize_dynamic(str(src), str(dest), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(src), str(dest), weight_type=QuantType.QInt8, per_channel=True)
     return dest
