@@ -214,3 +214,4 @@ def test_models_prepare_exports_the_default_onnx_embedder(
     assert code == 0 and "No LLM model file to prepare." in out
     assert (data_dir / "models" / "embedder-minilm.onnx").is_file()
     assert "ONNX embedder ready" in out
+    assert "Cross-encoder ready: crossenc-minilm-l3 (sha256 checked)" in out
