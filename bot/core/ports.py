@@ -20,6 +20,7 @@ from bot.core.cards import Card
 from bot.core.records import (
     DeckRow,
     LeaderRow,
+    QuizAttempt,
     QuizSession,
     ReviewEntry,
     ReviewResult,
@@ -127,6 +128,26 @@ class ProgressLog(Protocol):
         self, *, user_id: str, card_id: str, answer: str, hints_used: int, now: datetime
     ) -> None:
         """Keep a person's latest answer to a card (for an explanation asked for later)."""
+        ...
+
+    def attempt(self, user_id: str, card_id: str) -> QuizAttempt | None:
+        """A person's quiz attempt at a card (expired or not), or None."""
+        ...
+
+    def save_attempt(self, attempt: QuizAttempt) -> None:
+        """Insert or replace the attempt of (person, card)."""
+        ...
+
+    def clear_attempt(self, user_id: str, card_id: str) -> bool:
+        """Forget a person's attempt at a card; False when there was none."""
+        ...
+
+    def expired_attempts(self, now: datetime, limit: int = 100) -> list[QuizAttempt]:
+        """Attempts past their expiry that still hold a dialogue, longest expired first."""
+        ...
+
+    def purge_attempts(self, now: datetime) -> int:
+        """Delete expired attempts that hold no dialogue; how many were deleted."""
         ...
 
     def due_card_ids(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,30 @@ class QuizSession:
     topic: str | None
     deck: str | None
     public: bool
+
+
+@dataclass(frozen=True)
+class QuizAttempt:
+    """What a person did to one card between quiz clicks, kept per (person, card).
+
+    A shared (public) quiz message's buttons carry the same state for everyone, so what one
+    person did is kept here: the hints they saw, whether they saw the reference (Reveal,
+    Skip, or an answer's result), and a dialogue on their answer kept between clicks. It
+    counts until `expires_at`.
+    """
+
+    user_id: str
+    card_id: str
+    hints_used: int
+    revealed: bool
+    dialogue: dict[str, Any] | None
+    """`Dialogue.to_dict()` of a dialogue kept between clicks (the quiz's Work through it)."""
+    updated_at: datetime
+    expires_at: datetime
+
+    def live(self, now: datetime) -> bool:
+        """Whether the attempt still counts at `now`."""
+        return now < self.expires_at
 
 
 @dataclass(frozen=True, slots=True)

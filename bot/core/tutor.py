@@ -3,6 +3,7 @@
 It picks the next card (due cards first, then relevant new ones), grades answers, records
 reviews for spaced repetition, gives hints, and streams explanations and grounded answers.
 Its collaborators are the protocols of `bot.core.ports`, so the core never imports Chroma, SQLite or llama.cpp.
+Answering and the dialogue that follows an answer are its methods from `bot.core.answering`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from bot.core.answering import Answering, check_answer
 from bot.core.cards import GLOBAL_SCOPE, Card
 from bot.core.chat.reading import Signals
-from bot.core.dialogue import engine
-from bot.core.dialogue.state import Answered, Dialogue, TutorTurn
 from bot.core.explainer import Chunk, Explainer, Step
 from bot.core.grading import Grade, Grader
 from bot.core.hints import max_score_for
 from bot.core.latex import math_to_text
-from bot.core.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
+from bot.core.limits import MAX_QUESTION_CHARS
 from bot.core.neighbours import neighbours
 from bot.core.ports import CardSource, MediaStore, ProgressLog
 from bot.core.records import ReviewResult, UserStats
@@ -43,16 +43,7 @@ def scopes_for(guild_id: str | None) -> tuple[str, ...]:
     return (GLOBAL_SCOPE, guild_id) if guild_id else (GLOBAL_SCOPE,)
 
 
-def check_answer(answer: str) -> str:
-    """An answer fit to grade, or InputError saying what is wrong with it."""
-    if len(answer) > MAX_ANSWER_CHARS:
-        raise InputError(
-            f"That answer is too long ({len(answer)} characters; the limit is {MAX_ANSWER_CHARS})."
-        )
-    return answer
-
-
-class Tutor:
+class Tutor(Answering):
     """Quiz, grade, schedule and explain, for any front end."""
 
     def __init__(
@@ -154,136 +145,6 @@ class Tutor:
         ]
         return self.grader.grade(q, r, answer, max_score=max_score_for(hints_used), neighbours=near)
 
-    def answer(
-        self,
-        user_id: str,
-        card: Card,
-        answer: str,
-        *,
-        now: datetime,
-        guild_id: str | None = None,
-        place: str = "",
-        hints_used: int = 0,
-        dialogue: bool = True,
-    ) -> Answered:
-        """Grade an answer; record it, or open a dialogue on what it missed or contradicted.
-
-        With a dialogue the review is recorded once, when the dialogue ends (`reply`, `tell`,
-        `more`, `end`), with the final result; without one (a correct answer, or `dialogue`
-        False) it is recorded now.
-        """
-        grade = self.grade(card, answer, hints_used)
-        opened = None
-        if dialogue:
-            opened = engine.begin(
-                card,
-                self.grader.key_points(card.answer),
-                answer,
-                grade,
-                user_id=user_id,
-                now=now,
-                guild_id=guild_id,
-                place=place,
-                hints_before=hints_used,
-            )
-        if opened is not None:
-            opened, turns = engine.opening(opened, card, now)
-            return Answered(
-                card.card_id, grade, tuple(turns), dialogue=opened, help_used=hints_used
-            )
-        with self.progress.atomic():  # the review and the answer kept: both, or neither
-            review = self.review(
-                user_id, card, grade, now=now, guild_id=guild_id, place=place, hints_used=hints_used
-            )
-            self._remember(user_id, card, answer, hints_used, now)
-        label = engine.VERDICT_WORDS.get(grade.verdict, grade.verdict)
-        said = TutorTurn(
-            f"{label} ({round(grade.score * 100)}%).", "done", card.card_id, verdict=grade.verdict
-        )
-        return Answered(
-            card.card_id, grade, (said,), review=review, final=grade, help_used=hints_used
-        )
-
-    def reply(self, dialogue: Dialogue, card: Card, text: str, *, now: datetime) -> Answered:
-        """A reply in a dialogue, graded against the point being worked on only."""
-        point = dialogue.current
-        if point is None:
-            return self._close(dialogue, card, [], now=now, stopped=False)
-        if self.grader.key_points(card.answer) != list(dialogue.points):
-            # The card was edited mid-dialogue: its points no longer line up, so stop here.
-            return self.end(dialogue, card, now=now)
-        graded = self.grader.grade_point(card.question, card.answer, point, check_answer(text))
-        dialogue, turns = engine.reply(dialogue, card, text, graded.state, now)
-        return self._went_on(dialogue, card, turns, now=now)
-
-    def tell(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
-        """ "Just tell me": state the current point, then go on to the next."""
-        dialogue, turns = engine.tell(dialogue, card, now)
-        return self._went_on(dialogue, card, turns, now=now)
-
-    def more(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
-        """More help on the current point ("hint" in a dialogue): the next step at once."""
-        dialogue, turns = engine.say_next(dialogue, card, now)
-        return self._went_on(dialogue, card, turns, now=now)
-
-    def where(self, dialogue: Dialogue, card: Card) -> TutorTurn | None:
-        """The hint or prompt the dialogue waits on, said again ("back to …", after a restart)."""
-        return engine.current_turn(dialogue, card)
-
-    def end(self, dialogue: Dialogue, card: Card, *, now: datetime) -> Answered:
-        """Leave the dialogue ("skip", "stop", idle): record what was reached."""
-        return self._close(dialogue.left(now), card, [], now=now, stopped=True)
-
-    def _went_on(
-        self, dialogue: Dialogue, card: Card, turns: list[TutorTurn], *, now: datetime
-    ) -> Answered:
-        if not dialogue.finished:
-            help_used = dialogue.hints_before + dialogue.help_used
-            return Answered(
-                card.card_id, dialogue.grade, tuple(turns), dialogue=dialogue, help_used=help_used
-            )
-        return self._close(dialogue, card, turns, now=now, stopped=False)
-
-    def _close(
-        self,
-        dialogue: Dialogue,
-        card: Card,
-        turns: list[TutorTurn],
-        *,
-        now: datetime,
-        stopped: bool,
-    ) -> Answered:
-        help_used = dialogue.hints_before + dialogue.help_used
-        final = engine.final_grade(dialogue, max_score_for(help_used))
-        with self.progress.atomic():  # the review and the answer kept: both, or neither
-            review = self.review(
-                dialogue.user_id,
-                card,
-                final,
-                now=now,
-                guild_id=dialogue.guild_id,
-                place=dialogue.place,
-                hints_used=help_used,
-            )
-            self._remember(dialogue.user_id, card, dialogue.answer, dialogue.hints_before, now)
-        done = engine.closing(dialogue, final, card, stopped=stopped)
-        return Answered(
-            card.card_id,
-            dialogue.grade,
-            (*turns, done),
-            review=review,
-            final=final,
-            help_used=help_used,
-        )
-
-    def _remember(
-        self, user_id: str, card: Card, answer: str, hints_used: int, now: datetime
-    ) -> None:
-        # The answer itself, for an explanation asked for later ("explain", the Explain button).
-        self.progress.save_answer(
-            user_id=user_id, card_id=card.card_id, answer=answer, hints_used=hints_used, now=now
-        )
-
     def review(
         self,
         user_id: str,
@@ -315,18 +176,32 @@ class Tutor:
         now: datetime,
         guild_id: str | None = None,
         place: str = "",
+        attempt: bool = False,
     ) -> ReviewResult:
-        """Record a skipped or revealed card: it comes back soon."""
-        return self.progress.record_review(
-            user_id=user_id,
-            card_id=card.card_id,
-            score=0.0,
-            verdict="skipped",
-            now=now,
-            guild_id=guild_id,
-            place=place,
-            skipped=True,
-        )
+        """Record a skipped or revealed card: it comes back soon.
+
+        With `attempt` (the quiz) the person has now seen the reference, so their answers to
+        the card are refused for a while; a dialogue kept on their answer ends instead (what
+        it reached is recorded, not a skip).
+        """
+        if attempt and (kept := self.kept_dialogue(user_id, card.card_id)) is not None:
+            ended = self.end(kept, card, now=now)
+            assert ended.review is not None
+            return ended.review
+        with self.progress.atomic():
+            review = self.progress.record_review(
+                user_id=user_id,
+                card_id=card.card_id,
+                score=0.0,
+                verdict="skipped",
+                now=now,
+                guild_id=guild_id,
+                place=place,
+                skipped=True,
+            )
+            if attempt:
+                self._seen(user_id, card.card_id, review, now)
+        return review
 
     # --- reading a message ---------------------------------------------------------------
 

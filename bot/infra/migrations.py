@@ -374,3 +374,28 @@ def m030_push_claims(conn: Schema) -> None:
     conn.execute("ALTER TABLE daily_subscriptions ADD COLUMN claimed_until TEXT")
     conn.execute("ALTER TABLE daily_pushes ADD COLUMN owner TEXT")
     conn.execute("ALTER TABLE daily_pushes ADD COLUMN lease_until TEXT")
+
+
+@migration
+def m040_quiz_attempts(conn: Schema) -> None:
+    """What one person did to one card between quiz clicks: hints seen, the reference seen,
+    a dialogue kept between clicks (see `bot.core.records.QuizAttempt`).
+
+    Kept per (person, card) because a public quiz message's buttons are the same for
+    everyone; `expires_at` bounds how long it counts and drives the quiz's idle sweep.
+    """
+    conn.execute(
+        """
+        CREATE TABLE quiz_attempts (
+            user_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            hints_used INTEGER NOT NULL DEFAULT 0 CHECK (hints_used >= 0),
+            revealed INTEGER NOT NULL DEFAULT 0 CHECK (revealed IN (0, 1)),
+            dialogue TEXT,                -- Dialogue.to_dict() as JSON, or NULL
+            updated_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,     -- UTC ISO, fixed width
+            PRIMARY KEY (user_id, card_id)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX quiz_attempts_expiry ON quiz_attempts (expires_at)")

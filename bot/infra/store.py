@@ -1,9 +1,9 @@
 """The progress store: every repository of the progress database behind one object.
 
 The repositories do the work (`bot.infra.db`: reviews and FSRS state, stats and
-leaderboards, uploaded decks, quiz memory, privacy); this facade composes them over one
-`Database` so front ends and the `Tutor` (through `bot.core.ports.ProgressLog`) keep one
-handle. The daily-push and conversation repositories are reached through
+leaderboards, uploaded decks, quiz memory, quiz attempts, privacy); this facade composes
+them over one `Database` so front ends and the `Tutor` (through `bot.core.ports.ProgressLog`)
+keep one handle. The daily-push and conversation repositories are reached through
 `bot.infra.subscriptions.SubscriptionStore` and `bot.infra.conversations.ConversationStore`,
 over the same database.
 """
@@ -19,6 +19,7 @@ from typing import Any, Self
 from bot.core.records import (
     DeckRow,
     LeaderRow,
+    QuizAttempt,
     QuizSession,
     ReviewEntry,
     ReviewResult,
@@ -28,6 +29,7 @@ from bot.core.scheduling import Scheduler
 from bot.infra.db import BUSY_TIMEOUT_S, Database, StoreError, open_database
 from bot.infra.db.decks import DeckRepo
 from bot.infra.db.privacy import PrivacyRepo
+from bot.infra.db.quiz_attempts import QuizAttemptRepo
 from bot.infra.db.quiz_memory import QuizMemoryRepo
 from bot.infra.db.reviews import ReviewRepo
 from bot.infra.db.stats import HISTORY_DAYS, StatsRepo
@@ -52,6 +54,7 @@ class ProgressStore:
         self.statistics = StatsRepo(self.db)
         self.decks = DeckRepo(self.db)
         self.quiz = QuizMemoryRepo(self.db)
+        self.attempts = QuizAttemptRepo(self.db)
         self.privacy = PrivacyRepo(self.db)
 
     @classmethod
@@ -189,3 +192,25 @@ class ProgressStore:
     def last_answer(self, user_id: str, card_id: str) -> tuple[str, int] | None:
         """(answer, hints used) of a person's latest answer to a card, or None."""
         return self.quiz.last_answer(user_id, card_id)
+
+    # Quiz attempts (bot.infra.db.quiz_attempts).
+
+    def attempt(self, user_id: str, card_id: str) -> QuizAttempt | None:
+        """A person's quiz attempt at a card (expired or not), or None."""
+        return self.attempts.get(user_id, card_id)
+
+    def save_attempt(self, attempt: QuizAttempt) -> None:
+        """Insert or replace the attempt of (person, card)."""
+        self.attempts.save(attempt)
+
+    def clear_attempt(self, user_id: str, card_id: str) -> bool:
+        """Forget a person's attempt at a card; False when there was none."""
+        return self.attempts.clear(user_id, card_id)
+
+    def expired_attempts(self, now: datetime, limit: int = 100) -> list[QuizAttempt]:
+        """Attempts past their expiry that still hold a dialogue, longest expired first."""
+        return self.attempts.expired(now, limit)
+
+    def purge_attempts(self, now: datetime) -> int:
+        """Delete expired attempts that hold no dialogue; how many were deleted."""
+        return self.attempts.purge(now)

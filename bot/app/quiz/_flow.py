@@ -74,6 +74,8 @@ async def post_question(
         await interaction.followup.send(embed=embeds.notice(text), ephemeral=True)
         return
     bot.prewarm(pick.card)
+    # A new asking: what the store kept of the person's earlier attempt at the card ends.
+    await asyncio.to_thread(bot.tutor.asking, str(interaction.user.id), pick.card, now=bot.now())
     state = QuizState(pick.card.card_id, interaction.user.id, session.id, 0, public)
     pictures = await asyncio.to_thread(card_attachments, bot.tutor, pick.card)
     await interaction.followup.send(
@@ -131,6 +133,11 @@ async def show_hint(interaction: discord.Interaction, state: QuizState) -> None:
         )
     else:
         await interaction.response.edit_message(embed=embed, view=buttons.question_view(mine))
+    # Kept per person and card, so an answer from any message (the public one's buttons say
+    # 0 hints for everyone) is charged for it.
+    await asyncio.to_thread(
+        bot.tutor.hinted, str(interaction.user.id), card, len(hints), now=bot.now()
+    )
 
 
 async def skip_card(interaction: discord.Interaction, state: QuizState, *, skipped: bool) -> None:
@@ -150,6 +157,7 @@ async def skip_card(interaction: discord.Interaction, state: QuizState, *, skipp
         now=bot.now(),
         guild_id=guild_scope(interaction),
         place="discord",
+        attempt=True,
     )
 
 
@@ -172,11 +180,12 @@ async def grade_answer(interaction: discord.Interaction, state: QuizState, answe
         place="discord",
         hints_used=state.hints,
         dialogue=False,
+        attempt=True,
     )
     grade = result.grade
-    mine = state.for_person(interaction.user.id)
+    mine = state.for_person(interaction.user.id).with_hints(result.help_used)
     await interaction.followup.send(
-        embed=embeds.graded_embed(card, grade, hints_used=state.hints),
+        embed=embeds.graded_embed(card, grade, hints_used=result.help_used),
         view=buttons.result_view(mine, explain=True),
         ephemeral=True,
     )

@@ -60,8 +60,11 @@ def begin(
     )
 
 
-def opening(dialogue: Dialogue, card: Card, now: datetime) -> tuple[Dialogue, list[TutorTurn]]:
-    """The feedback on the answer, then the first point's hint."""
+def opening(
+    dialogue: Dialogue, card: Card, now: datetime, *, hint: bool = True
+) -> tuple[Dialogue, list[TutorTurn]]:
+    """The feedback on the answer, then the first point's hint (unless `hint` is False: a
+    dialogue offered, which begins when the learner asks, with `say_next`)."""
     grade = dialogue.grade
     total = len(dialogue.points)
     left = len(dialogue.queue)
@@ -76,6 +79,8 @@ def opening(dialogue: Dialogue, card: Card, now: datetime) -> tuple[Dialogue, li
         said = f"Let's work through it, one point at a time ({left} points)."
     text = f"{label} ({round(grade.score * 100)}%). {said}"
     feedback = TutorTurn(text, "feedback", card.card_id, verdict=grade.verdict)
+    if not hint:
+        return dialogue, [feedback]
     dialogue, turns = say_next(dialogue, card, now)
     return dialogue, [feedback, *turns]
 
@@ -159,8 +164,11 @@ def final_grade(dialogue: Dialogue, score_on_offer: float) -> Grade:
     The share of points the learner said (in the answer or in a reply) counts up to what the
     help left on offer; the answer's own score is the floor, so working through a dialogue
     never costs more than skipping it would. The verdict is correct only when the learner
-    said every point with at least `CORRECT_AT` on offer.
+    said every point with at least `CORRECT_AT` on offer. A dialogue left before the tutor
+    said anything (offered, never begun) records the answer's own grade.
     """
+    if dialogue.help_used == 0 and not any(how != "skipped" for _, how in dialogue.outcomes):
+        return dialogue.grade
     mine = dialogue.covered_by_learner()
     share = len(mine) / max(1, len(dialogue.points))
     score = max(dialogue.grade.score, min(score_on_offer, share))

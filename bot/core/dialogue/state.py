@@ -5,7 +5,7 @@ contradicted points: the answer and its grade (recorded only when the dialogue e
 the final result), the points to work through in order, where we are (which point, which
 step) and the help used so far. It is frozen and round-trips through `to_dict`/`from_dict`,
 so a front end keeps it wherever it keeps its own state (the chat's conversation row, the
-quiz's attempt row, the terminal's memory).
+terminal's memory), or the Tutor keeps it in the store (`kept`: the quiz's attempt row).
 """
 
 from __future__ import annotations
@@ -96,6 +96,9 @@ class Dialogue:
     outcomes: tuple[tuple[int, Outcome], ...] = ()
     contradicted: tuple[int, ...] = field(default=())
     """Points the answer contradicted (addressed first, quoting the learner)."""
+    kept: bool = False
+    """Kept in the store as the person's quiz attempt at the card (the quiz's Work through
+    it), rather than by the front end (the chat's conversation, the terminal's memory)."""
 
     @property
     def current(self) -> int | None:
@@ -158,6 +161,7 @@ class Dialogue:
             "help_used": self.help_used,
             "outcomes": [[p, how] for p, how in self.outcomes],
             "contradicted": list(self.contradicted),
+            "kept": self.kept,
         }
 
     @classmethod
@@ -181,6 +185,7 @@ class Dialogue:
             help_used=int(data.get("help_used", 0)),
             outcomes=tuple((int(p), how) for p, how in data.get("outcomes", [])),
             contradicted=tuple(int(i) for i in data.get("contradicted", [])),
+            kept=bool(data.get("kept", False)),
         )
 
 
