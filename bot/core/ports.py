@@ -124,6 +124,20 @@ class ProgressLog(Protocol):
         """Record one graded review and reschedule the card."""
         ...
 
+    def amend_review(
+        self,
+        *,
+        user_id: str,
+        card_id: str,
+        reviewed_at: datetime,
+        score: float,
+        verdict: str,
+        hints_used: int = 0,
+    ) -> ReviewResult | None:
+        """Replace the result of the review made at `reviewed_at` and reschedule the card as
+        if it had been that result (still one review); None when there is no such review."""
+        ...
+
     def save_answer(
         self, *, user_id: str, card_id: str, answer: str, hints_used: int, now: datetime
     ) -> None:

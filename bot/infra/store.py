@@ -104,6 +104,26 @@ class ProgressStore:
             skipped=skipped,
         )
 
+    def amend_review(
+        self,
+        *,
+        user_id: str,
+        card_id: str,
+        reviewed_at: datetime,
+        score: float,
+        verdict: str,
+        hints_used: int = 0,
+    ) -> ReviewResult | None:
+        """Replace the result of the review made at `reviewed_at`; reschedule the card."""
+        return self.reviews.amend_review(
+            user_id=user_id,
+            card_id=card_id,
+            reviewed_at=reviewed_at,
+            score=score,
+            verdict=verdict,
+            hints_used=hints_used,
+        )
+
     def card_state(self, user_id: str, card_id: str) -> dict[str, Any] | None:
         """The stored FSRS state dict of one card for one person, or None if never reviewed."""
         return self.reviews.card_state(user_id, card_id)

@@ -132,6 +132,13 @@ def embed_text(message: MessageRecord) -> str:
     return "\n".join(parts)
 
 
+def graded_result(message: MessageRecord) -> bool:
+    """A quiz answer's result: the reference shown, or, when a partial or wrong answer's
+    points are on offer to work through (Work through it), those points instead."""
+    shown = embed_text(message)
+    return "Reference answer" in shown or "Still to work through" in shown
+
+
 def not_loading(message: MessageRecord) -> bool:
     """The deferred "thinking…" state has been replaced by real content."""
     return not message.flags & 128 and bool(message.embeds or message.content)

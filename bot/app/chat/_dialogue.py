@@ -10,7 +10,6 @@ a worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import datetime
 
 import discord
@@ -18,19 +17,13 @@ import discord
 from bot.app import embeds
 from bot.app.chat._say import OFFER, fit, say
 from bot.app.client import FlashtutorBot
+from bot.app.turns import turns_text
 from bot.core.cards import Card
 from bot.core.chat.conversation import Conversation
-from bot.core.dialogue import Answered, TutorTurn
+from bot.core.dialogue import Answered
 
 REPLY_LINE = "-# reply in your own words, or say **just tell me**, **skip** or **stop**"
-MARKS = {"hint": "💡", "prompt": "✏️", "assertion": "📖", "done": "🏁"}
-"""How each kind of tutor turn is marked in the chat."""
 PLACE = "discord"
-
-
-def turns_text(turns: Sequence[TutorTurn]) -> str:
-    """Tutor turns as chat lines, each marked by its kind."""
-    return "\n".join(f"{MARKS.get(t.step, '')} {t.text}".strip() for t in turns)
 
 
 class Dialogues:

@@ -179,15 +179,17 @@ async def grade_answer(interaction: discord.Interaction, state: QuizState, answe
         guild_id=guild_scope(interaction),
         place="discord",
         hints_used=state.hints,
-        dialogue=False,
         attempt=True,
     )
-    grade = result.grade
-    mine = state.for_person(interaction.user.id).with_hints(result.help_used)
+    mine = state.for_person(interaction.user.id).with_hints(min(9, result.help_used))
+    # With points to work through, what was missed and the reference wait: Work through it
+    # leads there, Explain shows them (and the dialogue on offer ends, recorded as graded).
+    left = len(result.dialogue.queue) if result.dialogue is not None else 0
+    embed = embeds.graded_embed(
+        card, result.grade, hints_used=result.help_used, to_work_through=left
+    )
     await interaction.followup.send(
-        embed=embeds.graded_embed(card, grade, hints_used=result.help_used),
-        view=buttons.result_view(mine, explain=True),
-        ephemeral=True,
+        embed=embed, view=buttons.result_view(mine, explain=True, work=bool(left)), ephemeral=True
     )
 
 
@@ -196,9 +198,12 @@ async def explain(interaction: discord.Interaction, state: QuizState) -> None:
     await interaction.response.defer()
     bot = app(interaction)
     card = await load_card(interaction, state.card_id)
-    saved = await asyncio.to_thread(
-        bot.progress.last_answer, str(interaction.user.id), card.card_id
-    )
+    user = str(interaction.user.id)
+    # Explaining ends a dialogue still on offer (or under way): what it reached is recorded;
+    # and it shows the reference, so this person's answers to the card wait a while.
+    await asyncio.to_thread(bot.tutor.settle, user, card, now=bot.now())
+    await asyncio.to_thread(bot.tutor.shown_answer, user, card, now=bot.now())
+    saved = await asyncio.to_thread(bot.progress.last_answer, user, card.card_id)
     if saved is None:
         raise InputError(
             "I no longer have your answer to this card: answer it again to get an explanation."
@@ -224,6 +229,11 @@ async def next_card(interaction: discord.Interaction, state: QuizState) -> None:
     """Post the next card with the quiz's topic and deck (privately)."""
     await interaction.response.defer(ephemeral=True, thinking=True)
     bot = app(interaction)
+    try:  # moving on ends a dialogue left on the last card (what it reached is recorded)
+        card = await load_card(interaction, state.card_id)
+        await asyncio.to_thread(bot.tutor.settle, str(interaction.user.id), card, now=bot.now())
+    except CardNotFound:
+        pass
     session = await asyncio.to_thread(bot.progress.quiz_session, state.session_id)
     if session is None:  # forgotten or unknown: keep going without a topic
         session = QuizSession(

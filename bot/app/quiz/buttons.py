@@ -20,7 +20,7 @@ import discord
 from discord.ext import commands
 
 from bot.app.errors import Guarded
-from bot.app.quiz.state import QuizState, template
+from bot.app.quiz.state import QuizState, WorkState, template, work_template
 from bot.errors import FlashtutorError
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,18 @@ class QuizSteps(Protocol):
 
     async def next_card(self, interaction: discord.Interaction, state: QuizState) -> None:
         """Post the next card of the same quiz."""
+
+    async def work_through(self, interaction: discord.Interaction, state: QuizState) -> None:
+        """Begin (or resume) working through the answer's missed points, privately."""
+
+    async def open_reply(self, interaction: discord.Interaction, work: WorkState) -> None:
+        """Open the reply modal for the dialogue's current step."""
+
+    async def tell(self, interaction: discord.Interaction, work: WorkState) -> None:
+        """ "Just tell me": state the current point and go on."""
+
+    async def leave(self, interaction: discord.Interaction, work: WorkState) -> None:
+        """Leave the dialogue: record what was reached."""
 
 
 def steps(interaction: discord.Interaction) -> QuizSteps:
@@ -179,7 +191,98 @@ class NextButton(
         await steps(interaction).next_card(interaction, self.state)
 
 
-ITEMS = (AnswerButton, HintButton, SkipButton, RevealButton, ExplainButton, NextButton)
+class WorkButton(
+    _QuizButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=template("work")
+):
+    """Works through what the answer missed, one point at a time, in private messages."""
+
+    face = ("work", "Work through it", discord.ButtonStyle.success, "🧩")
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Begin (or resume) the dialogue."""
+        await steps(interaction).work_through(interaction, self.state)
+
+
+class _StepButton(Guarded):
+    """Shared parts of a dialogue step's buttons: state from the custom id, owner only."""
+
+    work: WorkState
+    face: ClassVar[tuple[str, str, discord.ButtonStyle, str]]
+
+    def __init__(self, work: WorkState) -> None:
+        action, label, style, emoji = self.face
+        button = discord.ui.Button[Any](
+            label=label, style=style, emoji=emoji, custom_id=work.custom_id(action)
+        )
+        super().__init__(button)  # type: ignore[call-arg]  # DynamicItem, later in the MRO
+        self.work = work
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild the button from its custom id."""
+        return cls(WorkState.from_match(match))
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Only the person whose dialogue it is (the messages are theirs alone anyway)."""
+        if interaction.user.id == self.work.owner_id:
+            return True
+        try:
+            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        except discord.HTTPException:
+            log.debug("could not refuse a click on someone else's dialogue", exc_info=True)
+        return False
+
+
+class ReplyButton(
+    _StepButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=work_template("wr")
+):
+    """Opens the reply modal for the hint or prompt."""
+
+    face = ("wr", "Reply", discord.ButtonStyle.primary, "✍️")
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Open the modal."""
+        await steps(interaction).open_reply(interaction, self.work)
+
+
+class TellButton(
+    _StepButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=work_template("wt")
+):
+    """ "Just tell me": the point stated, then the next one."""
+
+    face = ("wt", "Just tell me", discord.ButtonStyle.secondary, "📖")
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """State the point."""
+        await steps(interaction).tell(interaction, self.work)
+
+
+class LeaveButton(
+    _StepButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=work_template("ws")
+):
+    """Leaves the dialogue; what was reached is recorded."""
+
+    face = ("ws", "Skip", discord.ButtonStyle.secondary, "⏭️")
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Record what was reached and show the reference."""
+        await steps(interaction).leave(interaction, self.work)
+
+
+ITEMS = (
+    AnswerButton,
+    HintButton,
+    SkipButton,
+    RevealButton,
+    ExplainButton,
+    NextButton,
+    WorkButton,
+    ReplyButton,
+    TellButton,
+    LeaveButton,
+)
 """Every persistent quiz button, for `add_dynamic_items`."""
 
 
@@ -195,9 +298,17 @@ def question_view(state: QuizState) -> discord.ui.View:
     return _view(AnswerButton(state), HintButton(state), SkipButton(state), RevealButton(state))
 
 
-def result_view(state: QuizState, *, explain: bool) -> discord.ui.View:
-    """Explain (until pressed) and Next, under a graded answer."""
-    return _view(ExplainButton(state), NextButton(state)) if explain else _view(NextButton(state))
+def result_view(state: QuizState, *, explain: bool, work: bool = False) -> discord.ui.View:
+    """Work through it (when a dialogue is on offer), Explain (until pressed) and Next."""
+    items: list[discord.ui.Item[Any]] = [WorkButton(state)] if work else []
+    if explain:
+        items.append(ExplainButton(state))
+    return _view(*items, NextButton(state))
+
+
+def step_view(work: WorkState) -> discord.ui.View:
+    """Reply, Just tell me and Skip, under a hint or prompt of the dialogue."""
+    return _view(ReplyButton(work), TellButton(work), LeaveButton(work))
 
 
 def revealed_view(state: QuizState) -> discord.ui.View:

@@ -2,7 +2,8 @@
 
 `ft:<action>:<card id>:<owner id>:<session id>:<hints used>:<public 0|1>`, at most about
 65 characters of Discord's 100. The session id points at the quiz's options (topic, deck)
-in the progress store; everything else a click needs is here.
+in the progress store; everything else a click needs is here. A Work-through-it step's
+buttons carry a `WorkState` instead; the dialogue they step through is in the store.
 """
 
 from __future__ import annotations
@@ -58,3 +59,49 @@ class QuizState:
     def with_hints(self, hints: int) -> QuizState:
         """The same quiz after `hints` hints."""
         return replace(self, hints=hints)
+
+
+STEP = r"p(?P<position>[0-9]{1,3})s(?P<step>[0-9])"
+
+
+def work_template(action: str) -> str:
+    """The regular expression matching one dialogue step button's custom ids."""
+    return rf"{PREFIX}:{action}:{CARD}:{OWNER}:{SESSION}:{STEP}"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkState:
+    """A Work-through-it step button: whose dialogue, on which card, at which step.
+
+    `ft:<action>:<card id>:<owner id>:<session id>:p<position>s<step>`; the dialogue itself
+    is in the store (the person's quiz attempt at the card). The position and step say which
+    step the button answers, so a click on an older message's button is told it is over.
+    """
+
+    card_id: str
+    owner_id: int
+    session_id: int
+    position: int
+    step: int
+
+    def custom_id(self, action: str) -> str:
+        """This state as the custom id of `action`'s button."""
+        return (
+            f"{PREFIX}:{action}:{self.card_id}:{self.owner_id}:{self.session_id}:"
+            f"p{self.position}s{self.step}"
+        )
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> WorkState:
+        """Parse a custom id matched by `work_template`."""
+        return cls(
+            card_id=match["card"],
+            owner_id=int(match["owner"]),
+            session_id=int(match["session"]),
+            position=int(match["position"]),
+            step=int(match["step"]),
+        )
+
+    def quiz(self, hints: int = 0) -> QuizState:
+        """The quiz state of the same card and person (for Explain and Next)."""
+        return QuizState(self.card_id, self.owner_id, self.session_id, min(9, hints), False)

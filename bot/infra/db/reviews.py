@@ -76,6 +76,63 @@ class ReviewRepo:
             )
         return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=reps)
 
+    def amend_review(
+        self,
+        *,
+        user_id: str,
+        card_id: str,
+        reviewed_at: datetime,
+        score: float,
+        verdict: str,
+        hints_used: int = 0,
+    ) -> ReviewResult | None:
+        """Replace the result of the review of this card made at `reviewed_at` (a dialogue on
+        that answer ended with a final result) and reschedule the card as if it had been that
+        result: the card's history is replayed (scheduling is deterministic). Still one review
+        in the log. None when there is no such review (forgotten meanwhile)."""
+        check_grade(score, verdict)
+        rating = rating_for(score, verdict, hints_used)
+        with self.db.tx() as tx:
+            changed = tx.execute(
+                """UPDATE reviews SET score = ?, verdict = ?, rating = ?, hints_used = ?
+                   WHERE user_id = ? AND card_id = ? AND reviewed_at = ? AND skipped = 0""",
+                (
+                    float(score),
+                    verdict,
+                    int(rating),
+                    hints_used,
+                    user_id,
+                    card_id,
+                    self.db.ts(reviewed_at, "reviewed_at"),
+                ),
+            ).rowcount
+            if not changed:
+                return None
+            history = tx.execute(
+                """SELECT rating, reviewed_at FROM reviews WHERE user_id = ? AND card_id = ?
+                   ORDER BY reviewed_at, id""",
+                (user_id, card_id),
+            ).fetchall()
+            state: dict[str, Any] | None = None
+            lapses = 0
+            for past_rating, stamp in history:
+                lapses += state is not None and int(past_rating) == 1
+                state, due = self.scheduler.review(state, past_rating, self.db.dt(stamp))
+            tx.execute(
+                """UPDATE card_state SET state = ?, due = ?, reps = ?, lapses = ?, last_review = ?
+                   WHERE user_id = ? AND card_id = ?""",
+                (
+                    json.dumps(state),
+                    self.db.ts(due),
+                    len(history),
+                    lapses,
+                    history[-1][1],
+                    user_id,
+                    card_id,
+                ),
+            )
+        return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=len(history))
+
     def _append_review(self, tx: Tx, values: Sequence[Any]) -> None:
         tx.execute(
             """

@@ -1,19 +1,19 @@
-"""The quiz-attempt repository: one row per (person, card), expiry, forgetting."""
+"""The quiz-attempt repository (one row per (person, card), expiry, forgetting) and amending
+a review, on both engines."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.core.records import QuizAttempt
-from bot.infra.store import ProgressStore
+from tests.infra.conftest import Engine
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
 
 
-def test_an_attempt_round_trips_and_is_replaced(tmp_path: Path) -> None:
-    with ProgressStore(tmp_path / "db.sqlite3") as store:
+def test_an_attempt_round_trips_and_is_replaced(engine: Engine) -> None:
+    with engine.store() as store:
         assert store.attempt("u", "c") is None
         first = QuizAttempt("u", "c", 2, False, None, NOW, LATER)
         store.save_attempt(first)
@@ -26,8 +26,8 @@ def test_an_attempt_round_trips_and_is_replaced(tmp_path: Path) -> None:
         assert store.clear_attempt("u", "c") and not store.clear_attempt("u", "c")
 
 
-def test_expired_attempts_with_dialogues_are_listed_and_the_rest_purged(tmp_path: Path) -> None:
-    with ProgressStore(tmp_path / "db.sqlite3") as store:
+def test_expired_attempts_with_dialogues_are_listed_and_the_rest_purged(engine: Engine) -> None:
+    with engine.store() as store:
         store.save_attempt(QuizAttempt("a", "c", 0, False, {"d": 1}, NOW, NOW))
         store.save_attempt(QuizAttempt("b", "c", 0, False, {"d": 2}, NOW, LATER))
         store.save_attempt(QuizAttempt("c", "c", 1, False, None, NOW, NOW))
@@ -40,9 +40,39 @@ def test_expired_attempts_with_dialogues_are_listed_and_the_rest_purged(tmp_path
         assert store.attempt("d", "c") is not None
 
 
-def test_forgetting_a_person_removes_their_attempts(tmp_path: Path) -> None:
-    with ProgressStore(tmp_path / "db.sqlite3") as store:
+def test_forgetting_a_person_removes_their_attempts(engine: Engine) -> None:
+    with engine.store() as store:
         store.save_attempt(QuizAttempt("u", "c", 1, False, None, NOW, LATER))
         store.save_attempt(QuizAttempt("v", "c", 1, False, None, NOW, LATER))
         assert store.forget_user("u") >= 1
         assert store.attempt("u", "c") is None and store.attempt("v", "c") is not None
+
+
+def test_amending_a_review_keeps_one_review_and_reschedules_from_the_history(
+    engine: Engine,
+) -> None:
+    with engine.store() as store:
+        later = NOW + timedelta(days=3)
+        for user in ("u", "ref"):
+            store.record_review(user_id=user, card_id="c", score=0.9, verdict="correct", now=NOW)
+        store.record_review(user_id="u", card_id="c", score=0.1, verdict="incorrect", now=later)
+        amended = store.amend_review(
+            user_id="u", card_id="c", reviewed_at=later, score=0.8, verdict="correct", hints_used=1
+        )
+        assert amended is not None and amended.rating == 3 and amended.reps == 2
+        # The same history recorded directly: the same schedule.
+        direct = store.record_review(
+            user_id="ref", card_id="c", score=0.8, verdict="correct", now=later, hints_used=1
+        )
+        assert (amended.due, amended.rating) == (direct.due, direct.rating)
+        assert store.card_state("u", "c") == store.card_state("ref", "c")
+        stats = store.stats("u", later)
+        assert (stats.reviews, stats.correct) == (2, 2)
+        # No review at that time (or a skip): nothing is amended.
+        missing = NOW + timedelta(days=9)
+        assert (
+            store.amend_review(
+                user_id="u", card_id="c", reviewed_at=missing, score=0.8, verdict="correct"
+            )
+            is None
+        )
