@@ -378,12 +378,8 @@ def m030_push_claims(conn: Schema) -> None:
 
 @migration
 def m040_quiz_attempts(conn: Schema) -> None:
-    """What one person did to one card between quiz clicks: hints seen, the reference seen,
-    a dialogue kept between clicks (see `bot.core.records.QuizAttempt`).
-
-    Kept per (person, card) because a public quiz message's buttons are the same for
-    everyone; `expires_at` bounds how long it counts and drives the quiz's idle sweep.
-    """
+    """What one person did to one card between quiz clicks (`bot.core.records.QuizAttempt`):
+    per (person, card), as a public quiz message's buttons are the same for everyone."""
     conn.execute(
         """
         CREATE TABLE quiz_attempts (
