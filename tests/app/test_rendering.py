@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.app import embeds
 from bot.app.decks import upload_report
 from bot.app.quiz.buttons import ITEMS
-from bot.app.quiz.state import QuizState, template
+from bot.app.quiz.state import QuizState, WorkState, template
 from bot.core.cards import Card
 from bot.core.decks import parse_deck_bytes
 from bot.core.grading import Grade
@@ -46,15 +46,21 @@ def test_quiz_state_round_trips_through_every_custom_id(
 
 
 def test_each_button_template_matches_only_its_own_action() -> None:
-    state = QuizState("0123456789abcdef", 42, 7)
+    quiz = QuizState("0123456789abcdef", 42, 7)
+    work = WorkState("0123456789abcdef", 42, 7, position=1, step=2)
+    actions = [item.face[0] for item in ITEMS]
+    assert len(set(actions)) == len(actions), actions
+    # Every custom id any button can carry: each action as a quiz id and as a step id.
+    ids = {
+        (a, kind): state.custom_id(a)
+        for a in actions
+        for kind, state in (("quiz", quiz), ("work", work))
+    }
     for item in ITEMS:
         pattern = item.__discord_ui_compiled_template__
-        own = [
-            a
-            for a in ("ans", "hint", "skip", "rev", "exp", "next")
-            if pattern.fullmatch(state.custom_id(a))
-        ]
+        own = [key for key, custom_id in ids.items() if pattern.fullmatch(custom_id)]
         assert len(own) == 1, (item.__name__, own)
+        assert own[0][0] == item.face[0], (item.__name__, own)
 
 
 def test_embeds_stay_within_discord_limits_for_huge_cards() -> None:

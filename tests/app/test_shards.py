@@ -27,6 +27,7 @@ from tests.app.conftest import (
     embed_text,
     env_for,
     fresh_data_dir,
+    graded_result,
     not_loading,
 )
 
@@ -133,6 +134,7 @@ async def quiz_once(emu: Emulator, user: User, channel: Channel) -> str:
     submitted = await emu.submit_modal(opened, {"Your answer": "a token is a piece of text"})
     result = await emu.wait_for_followup(submitted, timeout=WAIT)
     await emu.wait_until(lambda: not_loading(result), WAIT, "the graded result")
+    assert graded_result(result), embed_text(result)
     return embed_text(result)
 
 
@@ -151,11 +153,11 @@ async def test_servers_on_both_shards_are_served_and_share_one_database(
     before = await stats_in(emu, alice, general[1])
     assert "Reviews\n0 (0 correct)" in before
     # Answered on shard 0's process, read back through shard 1's process.
-    assert "Reference answer" in await quiz_once(emu, alice, general[0])
+    assert "**Q:**" in await quiz_once(emu, alice, general[0])
     after = await stats_in(emu, alice, general[1])
     assert "Reviews\n1 (" in after, after
     # And the other way round.
-    assert "Reference answer" in await quiz_once(emu, alice, general[1])
+    assert "**Q:**" in await quiz_once(emu, alice, general[1])
     assert "Reviews\n2 (" in await stats_in(emu, alice, general[0])
     # A DM belongs to shard 0, like on Discord.
     assert "Reviews\n2 (" in await stats_in(emu, alice, emu.dm_channel(alice))
