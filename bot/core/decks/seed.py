@@ -22,8 +22,9 @@ _SEPARATOR = re.compile(r"^ {0,3}-{3,}\s*$")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$")
 _RATING = re.compile(r"^(\*\*|__)?rating:\s*(\d+)\s*/\s*10\s*(\*\*|__)?$", re.IGNORECASE)
 _QUESTION = re.compile(r"^:p(?:\s+(.*))?$")
-STRAY_CLOSERS = frozenset({"??x", "???", "x?"})
-"""Lines that real files use to close an answer instead of `x??`."""
+_STRAY_CLOSER = re.compile(r"\?\?x|\?{3,}|x\?|x\?{3,}")
+"""Lines that real files use to close an answer instead of `x??`: `??x`, `???` (or more
+question marks), `x?`, `x???`."""
 
 
 @dataclass(slots=True)
@@ -48,9 +49,38 @@ class _Draft:
             self.error = (line, reason)
 
 
+def is_stray_closer(stripped: str) -> bool:
+    """Is this (stripped) line one of the closers real files use instead of `x??`?"""
+    return _STRAY_CLOSER.fullmatch(stripped) is not None
+
+
 def is_closer(stripped: str) -> bool:
     """Does this (stripped) line close an answer, properly or as real files do?"""
-    return stripped.endswith("x??") or stripped in STRAY_CLOSERS
+    return stripped.endswith("x??") or is_stray_closer(stripped)
+
+
+def unclosed_fence(lines: list[str]) -> tuple[int, str] | None:
+    """(index, marker) of a code fence these lines open and never close, if any."""
+    fence: tuple[int, str] | None = None
+    for n, raw in enumerate(lines):
+        m = _FENCE.match(raw)
+        if m is None:
+            continue
+        mark, info = m.group(1), m.group(2)
+        if fence is None:
+            if not (mark[0] == "`" and "`" in info):  # ``` `inline` ``` is not a fence
+                fence = (n, mark)
+        elif not info.strip() and mark[0] == fence[1][0] and len(mark) >= len(fence[1]):
+            fence = None
+    return fence
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    """Lines without the blank ones at the end."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    return lines[:end]
 
 
 class SeedParser:
@@ -170,7 +200,7 @@ class SeedParser:
         if s.endswith("x??"):
             d.answer.append(raw.rstrip()[:-3])
             d.phase = "done"
-        elif s in STRAY_CLOSERS:
+        elif is_stray_closer(s):
             self.out.warn(i + 1, f"answer closed by {s!r} instead of 'x??'")
             d.phase = "done"
         elif _SEPARATOR.match(raw) and not self._answer_continues(i):
@@ -275,6 +305,10 @@ class SeedParser:
                 self.out.warn(
                     d.a_line, f"answer not closed with 'x??'; it ends before {ended or 'here'}"
                 )
+            if (left_open := unclosed_fence(d.answer)) is not None:
+                at, mark = left_open
+                self.out.warn(d.a_line + at, f"code block not closed; closed with {mark} after it")
+                d.answer = [*_trimmed(d.answer), mark]
             self.out.card(
                 d.start,
                 "\n".join(d.question),

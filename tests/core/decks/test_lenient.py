@@ -127,3 +127,20 @@ def test_a_closer_inside_a_code_block_is_code() -> None:
     deck = md(":p Q?\n??x\n```\n???\nx?\n```\nDone.\nx??\n")
     assert deck.issues == [] and deck.warnings == []
     assert deck.cards[0].answer == "```\n???\nx?\n```\nDone."
+
+
+@pytest.mark.parametrize("closer", ["x???", "????", "x? "])
+def test_more_closers_real_files_use(closer: str) -> None:
+    deck = md(f":p Q1?\n??x\nA1.\n{closer}\n\n---\n:p Q2?\n??x\nA2.\nx??\n")
+    assert [(c.question, c.answer) for c in deck.cards] == [("Q1?", "A1."), ("Q2?", "A2.")]
+    assert [str(w).split(": ", 1)[1] for w in deck.warnings] == [
+        f"answer closed by {closer.strip()!r} instead of 'x??'"
+    ]
+
+
+def test_an_unclosed_code_block_is_closed_at_the_end_of_its_answer() -> None:
+    deck = md(":p Q?\n??x\nLike this:\n```python\nprint(1)\n\nx??\n\n---\n:p R?\n??x\nB.\nx??\n")
+    assert [c.answer for c in deck.cards] == ["Like this:\n```python\nprint(1)\n```", "B."]
+    assert [str(w) for w in deck.warnings] == [
+        "d.md:4: code block not closed; closed with ``` after it"
+    ]
