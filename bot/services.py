@@ -155,6 +155,20 @@ class Services:
         result = self.decks.ingest(paths, on_progress=on_progress)
         return result, result.decks
 
+    def warm_up(self) -> int:
+        """Blocking start-up work before the bot serves; returns the cards indexed.
+
+        Resyncs the decks (knowledge/, then every server's uploads), pays the embedder's lazy
+        initialisation with one call, loads the card catalogue and starts loading the LLM in
+        its own thread (explanations fall back until it is ready).
+        """
+        cards = self.decks.resync()
+        self.embedder.embed(["warm up"])
+        self.tutor.topics()
+        if self.llm is not None:
+            self.llm.start()
+        return cards
+
     # --- operating the bot (`flashtutor health`, `flashtutor models prepare`) -------------
 
     def check_health(

@@ -33,7 +33,6 @@ WRAPPED: dict[str, frozenset[str]] = {
 
 KNOWN_REACH_INS: dict[str, str] = {
     "bot/app/daily/_cog.py": "issue 15, scale: the subscription repository",
-    "bot/app/runner.py": "issue 15, scale: warm-up through the composition root",
 }
 """Front-end files that still reach past a core service, with the work that ends it."""
 
@@ -43,7 +42,6 @@ KNOWN_INFRA_IMPORTS: dict[str, str] = {
     "bot.app.daily._render": "issue 15, scale: subscription records",
     "bot.app.daily._scheduler": "issue 15, scale: cross-process daily pushes",
     "bot.app.daily._claims": "issue 15, scale: the claiming half of _scheduler, moved out of it",
-    "bot.app.runner": "issue 15, scale: the loop's priority",
 }
 """Front-end modules that still import `bot.infra`, with the work that ends it."""
 

@@ -16,8 +16,8 @@ from datetime import datetime
 import discord
 
 from bot.app.client import FlashtutorBot, configure_endpoints, utc_now
+from bot.app.priority import favour_running_loop, freeze_startup_heap
 from bot.errors import ConfigError
-from bot.infra.priority import favour_running_loop, freeze_startup_heap
 from bot.services import Services
 from bot.settings import Settings
 
@@ -39,13 +39,9 @@ def require_token(settings: Settings) -> str:
 
 
 def prepare(services: Services) -> None:
-    """Blocking start-up work: index the decks, warm the embedder, start loading the LLM."""
-    cards = services.decks.resync()  # knowledge/, then every server's uploads
+    """Blocking start-up work: index the decks, warm the models (`Services.warm_up`)."""
+    cards = services.warm_up()
     log.info("decks: %d cards indexed (shipped and uploaded)", cards)
-    services.embedder.embed(["warm up"])  # the first call pays for lazy initialisation
-    services.tutor.topics()  # loads the card catalogue
-    if services.llm is not None:
-        services.llm.start()  # loads in its own thread; explanations fall back until ready
 
 
 class BotRunner:
@@ -61,7 +57,7 @@ class BotRunner:
         """`prepare` the services in a worker thread, with the event loop favoured first.
 
         The models load in a background-priority worker, so the thread pools they start
-        (onnxruntime's, llama.cpp's) yield the CPU to the event loop (`bot.infra.priority`).
+        (onnxruntime's, llama.cpp's) yield the CPU to the event loop (`bot.app.priority`).
         """
         favour_running_loop()
         await asyncio.to_thread(prepare, self.services)

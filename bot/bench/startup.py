@@ -4,7 +4,8 @@ fresh process.
 The ingest group writes its synthetic cards as seed-format deck files into a knowledge
 folder (so start-up parses real files, as the bot does) and ingests them. Then a child
 process (`python -m bot.bench.startup`) builds the composition root over that folder and the
-filled index and times, as `bot.app.runner.prepare` runs them:
+filled index and times, as `Services.warm_up` (which `bot.app.runner.prepare` calls) runs
+them:
 
 - `resync`: opening the index and `DeckLibrary.resync()` — parse every deck file, read every
   card's hash from Chroma, embed and write what changed (nothing, when nothing did);

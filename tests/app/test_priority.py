@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from bot.infra import priority
+from bot.app import priority
 
 
 def _nice_of_this_thread() -> int:
