@@ -173,7 +173,9 @@ async def test_skip_records_and_reveals(world: Bot) -> None:
     assert question.embeds[0]["title"].startswith("Skipped")
     assert card.answer.strip()[:40] in embed_text(question).replace("\u200b", "")
     assert [_state(i)["action"] for i in question.custom_ids()] == ["next"]
-    assert card_id in world.services.store.seen_card_ids(str(world.alice.id))
+    # Skip shows the answer first and records the review after (off the click's path).
+    seen = world.services.store.seen_card_ids
+    await emu.wait_until(lambda: card_id in seen(str(world.alice.id)), WAIT, "the skip recorded")
 
 
 async def test_public_quiz_each_person_answers_privately(world: Bot) -> None:
