@@ -108,7 +108,10 @@ def test_unclosed_fence_in_answer_ends_with_the_answer() -> None:
     text = block("A", "Q1?", "```python\nx = 1") + "---\n" + block("B", "Q2?", "A2.")
     deck = md(text)
     assert issues(deck) == []
-    assert deck.cards[0].answer == "```python\nx = 1"
+    # The fence is closed where the answer ends (Discord would show the backticks as text),
+    # and said so as a warning with its line.
+    assert deck.cards[0].answer == "```python\nx = 1\n```"
+    assert ["code block not closed" in str(w) for w in deck.warnings] == [True]
     assert deck.cards[1].question == "Q2?"
 
 
@@ -117,9 +120,10 @@ def test_unclosed_fence_in_answer_does_not_pair_with_a_later_card() -> None:
     deck = md(text)
     assert issues(deck) == []
     assert [(c.question, c.answer) for c in deck.cards] == [
-        ("Q1?", "```python\nx = 1"),
+        ("Q1?", "```python\nx = 1\n```"),
         ("Q2?", "```\ny\n```"),
     ]
+    assert ["code block not closed" in str(w) for w in deck.warnings] == [True]
 
 
 def test_ratings_apply_to_the_cards_that_follow() -> None:
