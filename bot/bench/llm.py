@@ -95,16 +95,14 @@ def _grade(card: Card) -> Grade:
 
 
 def _raw_rate(backend: LlamaCppBackend, messages: Sequence[Message], max_tokens: int) -> float:
-    stream: Any = backend.llama.create_chat_completion(
-        messages=[dict(m) for m in messages],  # type: ignore[misc]
+    stream: Any = backend.llama.create_completion(
+        prompt=backend.prompt_tokens(messages),
         max_tokens=max_tokens,
         temperature=TEMPERATURE,
         seed=backend.seed,
         stream=True,
     )
-    stamps = [
-        time.perf_counter() for chunk in stream if chunk["choices"][0]["delta"].get("content")
-    ]
+    stamps = [time.perf_counter() for chunk in stream if chunk["choices"][0].get("text")]
     return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 2 else 0.0
 
 

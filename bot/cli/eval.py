@@ -61,6 +61,13 @@ def register(commands: Any) -> None:
     explain.add_argument(
         "--dev", action="store_true", help="the tuning answers (DEV_ANSWERS), not the reported ones"
     )
+    explain.add_argument(
+        "--cases",
+        metavar="FILE.jsonl",
+        type=Path,
+        help='cases {"card_id","kind","answer"} per line (tests/data/explain_fresh.jsonl: the '
+        "fresh set the goals are reported on)",
+    )
     explain.set_defaults(handler=eval_explain)
 
     dialogue = kinds.add_parser(
@@ -95,7 +102,7 @@ def eval_explain(args: argparse.Namespace) -> int:
     """Run the explanation evaluation (`bot.eval.explain`) with the configured model."""
     from bot.eval.explain import fallback_report
 
-    report = fallback_report(services().settings, dev=args.dev)
+    report = fallback_report(services().settings, dev=args.dev, cases_file=args.cases)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "records"}, indent=2))

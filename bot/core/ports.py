@@ -237,7 +237,11 @@ class LLM(Protocol):
         max_tokens: int | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[str]:
-        """Yield text pieces of the reply to `messages`."""
+        """Yield text pieces of the reply to `messages`.
+
+        A last message with role "assistant" is a prefill: the reply continues its text and
+        the pieces are the continuation only.
+        """
         ...
 
     def prewarm(self, messages: Sequence[Message]) -> None:

@@ -2,7 +2,9 @@
 
 `measure_fallback_rate` runs the explainer over a fixed set of plausible student answers
 (one partial, one wrong per seed card) and counts how often the grounding check rejected the
-model's text. The answers are data here so the figure is reproducible run to run.
+model's text. Three sets: `SEED_ANSWERS` (the original 32, read and tuned on since),
+`DEV_ANSWERS` (for tuning) and `tests/data/explain_fresh.jsonl` (written and committed before
+anything ran on it: the one the goals are reported on).
 """
 
 from __future__ import annotations
@@ -192,6 +194,24 @@ def seed_cases(
     return cases
 
 
+FRESH_CASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "explain_fresh.jsonl"
+
+
+def file_cases(cards: Sequence[Card], path: Path) -> list[tuple[Card, str, str]]:
+    """(card, kind, answer) from a JSON-lines file of {"card_id", "kind", "answer"}."""
+    by_id = {c.card_id: c for c in cards}
+    cases: list[tuple[Card, str, str]] = []
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        card = by_id.get(row["card_id"])
+        if card is None:
+            raise ValueError(f"{path}:{n}: no card {row['card_id']} in the decks")
+        cases.append((card, str(row["kind"]), str(row["answer"])))
+    return cases
+
+
 async def replay(
     explainer: Explainer,
     cases: Sequence[tuple[Card, str, str]],
@@ -232,6 +252,9 @@ def summarize(records: Sequence[ExplainRecord]) -> dict[str, Any]:
         "grounding_fallbacks": ungrounded,
         "other_fallbacks": other,
         "dropped_sentences": dropped,
+        "model_sentences_shown": sum(r.result.written for r in records),
+        "templated_sentences": sum(r.result.templated for r in records),
+        "cases_with_a_templated_sentence": sum(r.result.templated > 0 for r in records),
         "mean_first_text_s": round(sum(r.ttft_s for r in records) / n, 3) if n else 0.0,
     }
 
@@ -254,13 +277,18 @@ def deck_cards(settings: Settings) -> list[Card]:
 
 
 def fallback_report(
-    settings: Settings, *, embedder: Embedder | None = None, dev: bool = False
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    dev: bool = False,
+    cases_file: Path | None = None,
 ) -> dict[str, Any]:
     """Grounding-fallback rate of the configured model over the seed-deck answer replay.
 
-    Every seed card gets a partial and a wrong answer (`SEED_ANSWERS`, or `DEV_ANSWERS` with
-    `dev`), graded by the real grader; the result has the summary plus every case (what the
-    learner was shown, what the check dropped) for judging and docs/QUALITY.md.
+    Every seed card gets a partial and a wrong answer (`SEED_ANSWERS`, `DEV_ANSWERS` with
+    `dev`, or the cases of `cases_file`), graded by the real grader; the result has the
+    summary plus every case (what the learner was shown, what the check dropped) for judging
+    and docs/QUALITY.md.
     """
     from bot.core.grading import Grader
     from bot.infra.llm import build_llm
@@ -277,12 +305,15 @@ def fallback_report(
 
     async def run() -> dict[str, Any]:
         await service.ready()
+        cards = deck_cards(settings)
+        if cases_file is not None:
+            cases = file_cases(cards, cases_file)
+        else:
+            cases = seed_cases(cards, DEV_ANSWERS if dev else SEED_ANSWERS)
         records = await replay(
-            explainer,
-            seed_cases(deck_cards(settings), DEV_ANSWERS if dev else SEED_ANSWERS),
-            lambda card, answer: grader.grade(card.question, card.answer, answer),
+            explainer, cases, lambda card, answer: grader.grade(card.question, card.answer, answer)
         )
-        cases = [
+        rows = [
             {
                 "card_id": r.card.card_id,
                 "question": r.card.question,
@@ -297,12 +328,14 @@ def fallback_report(
                 "fallback": r.result.fallback,
                 "reason": r.result.reason,
                 "dropped": r.result.dropped,
+                "written": r.result.written,
+                "templated": r.result.templated,
                 "first_text_s": round(r.ttft_s, 3),
                 "total_s": round(r.total_s, 3),
             }
             for r in records
         ]
-        return {**summarize(records), "llm_model": settings.llm_model, "records": cases}
+        return {**summarize(records), "llm_model": settings.llm_model, "records": rows}
 
     try:
         return asyncio.run(run())
@@ -311,11 +344,11 @@ def fallback_report(
 
 
 def main() -> None:
-    """`python -m bot.eval.explain [--dev] [OUT.json]`: replay the 32 cases, print and save."""
+    """`python -m bot.eval.explain [--dev | --fresh] [OUT.json]`: replay, print and save."""
     args = sys.argv[1:]
-    dev = "--dev" in args
-    args = [a for a in args if a != "--dev"]
-    report = fallback_report(Settings(), dev=dev)
+    dev, fresh = "--dev" in args, "--fresh" in args
+    args = [a for a in args if a not in ("--dev", "--fresh")]
+    report = fallback_report(Settings(), dev=dev, cases_file=FRESH_CASES if fresh else None)
     if args:
         Path(args[0]).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     summary = {k: v for k, v in report.items() if k != "records"}

@@ -3,7 +3,8 @@
 `LLMService` owns the thread and a bounded queue of requests; each request streams its tokens
 back through an async iterator, has a time limit and a token limit, and stops generation
 promptly when its consumer goes away. Backends (`bot.infra.llm_backends`): llama.cpp
-in-process (`LlamaCppBackend`) or any OpenAI-compatible server (`OpenAIServerBackend`).
+in-process (`LlamaCppBackend`) or any OpenAI-compatible server (`OpenAIServerBackend`); a
+trailing assistant message is a prefill that the reply continues.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from bot.infra.llm_backends import (
 from bot.infra.model_files import resolve_model
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "SEED",
     "TEMPERATURE",
@@ -40,8 +43,6 @@ __all__ = [
     "OpenAIServerBackend",
     "build_llm",
 ]
-
-log = logging.getLogger(__name__)
 
 
 class LLMTimeout(ModelUnavailable):

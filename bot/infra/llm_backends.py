@@ -2,7 +2,12 @@
 
 `LlamaCppBackend` runs a GGUF through llama-cpp-python with the model's chat template;
 `OpenAIServerBackend` streams from any OpenAI-compatible server (llama.cpp's server, vLLM,
-Ollama). Both are called from `bot.infra.llm.LLMService`'s one worker thread.
+Ollama). Both are called from `bot.infra.llm.LLMService`'s one worker thread. A backend turns chat messages into streamed text. When the last message is the assistant's,
+it is a *prefill*: the reply continues that text (the pieces are the continuation only), so
+the tutor can write the start of a sentence ("You wrote "...", but the card says") and let
+the model finish it. The in-process backend renders every prompt itself with the GGUF's own
+chat template, so plain and prefilled requests share their prompt prefix (and llama.cpp's
+cache of it) token for token.
 """
 
 from __future__ import annotations
@@ -21,6 +26,12 @@ from bot.errors import ModelUnavailable
 
 TEMPERATURE = 0.2
 SEED = 1234
+
+# For a GGUF without a chat template (rare): the ChatML layout most small chat models use.
+_CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
 
 
 class Backend(Protocol):
@@ -43,9 +54,12 @@ class Backend(Protocol):
         ...
 
 
-def _as_llama(messages: Sequence[Message]) -> Any:
-    # llama-cpp-python types messages as TypedDicts; ours are plain role/content mappings.
-    return [dict(m) for m in messages]
+def split_prefill(messages: Sequence[Message]) -> tuple[list[dict[str, str]], str]:
+    """(the messages before a trailing assistant message, that message's text, else "")."""
+    plain = [dict(m) for m in messages]
+    if plain and plain[-1].get("role") == "assistant":
+        return plain[:-1], plain[-1].get("content", "")
+    return plain, ""
 
 
 class LlamaCppBackend:
@@ -53,6 +67,7 @@ class LlamaCppBackend:
 
     def __init__(self, path: Path, *, threads: int, context: int, seed: int = SEED) -> None:
         from llama_cpp import Llama  # heavy import: only when a model is actually loaded
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.name = path.name
         self.seed = seed
@@ -70,24 +85,42 @@ class LlamaCppBackend:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailable(f"llama.cpp could not load {path}: {exc}") from exc
+        model = self.llama._model  # the token texts the chat template names
+        eos, bos = self.llama.token_eos(), self.llama.token_bos()
+        self._eos = model.token_get_text(eos) if eos != -1 else ""
+        bos_text = model.token_get_text(bos) if bos != -1 else ""
+        template = self.llama.metadata.get("tokenizer.chat_template") or _CHATML
+        self._format = Jinja2ChatFormatter(
+            template=template, eos_token=self._eos, bos_token=bos_text
+        )
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        """The prompt of `messages` as tokens: chat template, then any prefill, verbatim."""
+        head, prefill = split_prefill(messages)
+        text = self._format(messages=head).prompt + prefill  # type: ignore[arg-type]
+        return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def _completion(self, messages: Sequence[Message], max_tokens: int, stream: bool) -> Any:
+        return self.llama.create_completion(
+            prompt=self.prompt_tokens(messages),
+            max_tokens=max_tokens,
+            temperature=TEMPERATURE,
+            seed=self.seed,
+            stop=[self._eos] if self._eos else [],
+            stream=stream,
+        )
 
     def generate(
         self, messages: Sequence[Message], *, max_tokens: int, stop: threading.Event
     ) -> Iterator[str]:
-        """Stream a chat completion; closing the llama stream ends generation at once."""
+        """Stream a completion; closing the llama stream ends generation at once."""
         with self._lock:
-            chunks: Any = self.llama.create_chat_completion(
-                messages=_as_llama(messages),
-                max_tokens=max_tokens,
-                temperature=TEMPERATURE,
-                seed=self.seed,
-                stream=True,
-            )
+            chunks: Any = self._completion(messages, max_tokens, stream=True)
             try:
                 for chunk in chunks:
                     if stop.is_set():
                         return
-                    piece = chunk["choices"][0]["delta"].get("content")
+                    piece = chunk["choices"][0].get("text")
                     if piece:
                         yield piece
             finally:
@@ -96,12 +129,7 @@ class LlamaCppBackend:
     def prewarm(self, messages: Sequence[Message]) -> None:
         """Evaluate the prompt (one token generated) so its KV cache prefix is reused."""
         with self._lock:
-            self.llama.create_chat_completion(
-                messages=_as_llama(messages),
-                max_tokens=1,
-                temperature=TEMPERATURE,
-                seed=self.seed,
-            )
+            self._completion(messages, 1, stream=False)
 
     def close(self) -> None:
         """Free the model's memory, after a call still running on it (waiting a few seconds)."""
@@ -115,7 +143,12 @@ class LlamaCppBackend:
 
 
 class OpenAIServerBackend:
-    """An OpenAI-compatible server (`/v1/chat/completions`, streamed as server-sent events)."""
+    """An OpenAI-compatible server (`/v1/chat/completions`, streamed as server-sent events).
+
+    A prefill is sent as a final assistant message, with vLLM's `continue_final_message`;
+    llama.cpp's server continues such a message by itself. A server that starts a fresh
+    reply instead only costs that sentence: the grounding check judges what comes back.
+    """
 
     def __init__(self, url: str, *, model: str, timeout_s: float, seed: int = SEED) -> None:
         parts = urlsplit(url.rstrip("/"))
@@ -153,7 +186,7 @@ class OpenAIServerBackend:
         self, messages: Sequence[Message], *, max_tokens: int, stop: threading.Event
     ) -> Iterator[str]:
         """POST a streamed chat completion and yield each delta's content."""
-        body = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": [dict(m) for m in messages],
             "max_tokens": max_tokens,
@@ -161,6 +194,8 @@ class OpenAIServerBackend:
             "seed": self.seed,
             "stream": True,
         }
+        if split_prefill(messages)[1]:
+            body |= {"continue_final_message": True, "add_generation_prompt": False}
         conn = self._connection(self.timeout_s)
         try:
             conn.request(

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from bot.core.cards import Card
 from bot.core.explainer.checked import Outcome, checked, in_thread
+from bot.core.explainer.compose import plan
 from bot.core.explainer.grounding import (
     SUPPORT_THRESHOLD,
     Checker,
@@ -68,6 +69,10 @@ class ExplainResult:
     dropped: list[str] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
     reason: str = ""
+    written: int = 0
+    """Sentences shown that the model wrote or finished (and the check kept)."""
+    templated: int = 0
+    """Sentences the model was asked to finish but whose ending failed: the template was shown."""
 
 
 Chunk = str | ExplainResult
@@ -85,24 +90,22 @@ def untrusted(answer: str) -> str:
     return text or "(empty)"
 
 
-def quote(text: str) -> str:
-    """`text` in double quotes (its own double quotes made single), on one line."""
-    return '"' + " ".join(text.replace('"', "'").split()) + '"'
-
-
 def fallback_text(
     card: Card, grade: Grade | None = None, *, reason: str = "", parts: AnswerParts | None = None
 ) -> str:
-    """Explanation-free feedback: says why, what was wrong, the reference and the missed points."""
+    """Feedback without the model: why, what was right and wrong (quoted), the reference, missed.
+
+    With `parts`, the learner's credited and wrong claims are answered in the tutor's own
+    sentences (`compose.plan` templates); the reference and the missed points follow.
+    """
     why = {
         "busy": "The tutor is busy, so the explanation is unavailable right now.",
         "ungrounded": "No explanation could be checked against the card, so here is the card.",
     }.get(reason, "The explanation is unavailable right now.")
     lines = [why]
-    if parts is not None and parts.wrong:
-        lines += [""] + [
-            f"You wrote {quote(c.quote)}; the card says: {clip(c.point, 300)}" for c in parts.wrong
-        ]
+    if parts is not None:
+        said = [p.template for p in plan(parts, max_model=len(parts.wrong)) if p.kind != "missing"]
+        lines += ["", *said] if said else []
     lines += ["", "Reference answer:", clip(card.answer.strip(), MAX_OUTPUT_CHARS)]
     if grade is not None and grade.missed:
         lines += ["", "What your answer missed:"]

@@ -25,6 +25,8 @@ _BOUNDARY = re.compile(
     r"|\n(?=\s*(?:[-*•]|\d+[.)])\s)"
 )
 
+_LINE = re.compile(r"\n")
+
 Decide = Callable[[Sequence[str], bool], Awaitable[list[Verdict]]]
 """Checks complete sentences (`final`: no sentence follows them) and returns verdicts."""
 
@@ -56,6 +58,16 @@ def complete_prefix(buffer: str) -> int:
     for m in _BOUNDARY.finditer(buffer):
         end = m.start()
     return end
+
+
+def first_end(buffer: str) -> int | None:
+    """Where the first sentence of `buffer` certainly ended (a line break counts), else None.
+
+    Leading spaces, colons and line breaks are not an end: the sentence has not started.
+    """
+    start = len(buffer) - len(buffer.lstrip(" :\n"))
+    ends = [m.start() for m in (_BOUNDARY.search(buffer, start), _LINE.search(buffer, start)) if m]
+    return min(ends) if ends else None
 
 
 async def checked(

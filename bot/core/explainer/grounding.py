@@ -102,6 +102,7 @@ Why = Literal[
     "empty",
     "misquoted",
     "denies credit",
+    "unfinished",
 ]
 
 

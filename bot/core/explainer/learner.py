@@ -3,7 +3,9 @@
 The grader decides which key points an answer covered, missed or contradicted; this module
 only finds *which words of the answer* go with each, so an explanation can quote them. It
 never changes a verdict: a clause is "right" only when it matches a point the grader
-credited, and every clause of an answer the grader found incorrect is at best unsupported.
+credited; any other clause of an answer that was not graded correct is not supported by the
+card, and is answered with the closest point it did not earn (every clause of an incorrect
+answer; in a partial one, every clause about the card).
 """
 
 from __future__ import annotations
@@ -86,18 +88,19 @@ def analyse(embedder: Embedder, answer: str, points: Sequence[str], grade: Grade
         i = int(np.argmax(sims[:, j]))
         wrong.append(Claim(parts[i], point))
         used.add(parts[i])
+    open_points = [j for j, p in enumerate(points) if p not in covered]
     for i, part in enumerate(parts):
         if part in used:
             continue
         j = int(np.argmax(sims[i]))
-        point = points[j]
-        if point in covered and float(sims[i, j]) >= MATCH_THRESHOLD:
-            right.append(Claim(part, point))
-        elif float(sims[i, j]) < ABOUT_THRESHOLD:
-            continue
-        elif grade.verdict == "incorrect" or point in contradicted:
-            # Nothing credited: the claim stands corrected by the point it was closest to.
-            wrong.append(Claim(part, point))
+        if points[j] in covered and float(sims[i, j]) >= MATCH_THRESHOLD:
+            right.append(Claim(part, points[j]))
+        elif grade.verdict != "correct" and open_points:
+            if grade.verdict != "incorrect" and float(sims[i, j]) < ABOUT_THRESHOLD:
+                continue  # beside the card in an answer that earned credit: not worth a quote
+            # Not credited: the claim stands corrected by the closest point it did not earn.
+            k = max(open_points, key=lambda q: float(sims[i, q]))
+            wrong.append(Claim(part, points[k]))
     corrected = {c.point for c in wrong}
     missing = [p for p in points if p in grade.missed and p not in corrected]
     return AnswerParts(right=right[:2], wrong=wrong[:2], missing=missing)

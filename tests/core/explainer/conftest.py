@@ -83,15 +83,21 @@ async def run(stream: AsyncIterator[str | ExplainResult]) -> tuple[list[str], Ex
 
 
 class Scripted:
-    """Fault double: a model that writes exactly `text` (e.g. its instructions' example).
+    """Fault double: a model that writes exactly `texts` (e.g. its instructions), in turn.
 
     A real small model cannot be made to leak its prompt on demand; this stands in for
-    that fault, streamed a few characters at a time like real tokens.
+    that fault, streamed a few characters at a time like real tokens. Request n gets
+    `texts[n]` (the last one again once they run out).
     """
 
-    def __init__(self, text: str, *, step: int = 4) -> None:
-        self.text, self.step = text, step
+    def __init__(self, *texts: str, step: int = 4) -> None:
+        self.texts, self.step = texts, step
         self.calls: list[Sequence[Message]] = []
+
+    @property
+    def text(self) -> str:
+        """What the next request will be answered with."""
+        return self.texts[min(len(self.calls), len(self.texts) - 1)]
 
     async def stream(
         self,
@@ -100,9 +106,10 @@ class Scripted:
         max_tokens: int | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[str]:
+        text = self.text
         self.calls.append(messages)
-        for i in range(0, len(self.text), self.step):
-            yield self.text[i : i + self.step]
+        for i in range(0, len(text), self.step):
+            yield text[i : i + self.step]
 
     def prewarm(self, messages: Sequence[Message]) -> None:
         pass
