@@ -51,8 +51,7 @@ class _Timed:
         max_tokens: int | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[str]:
-        """The inner stream, stamping its first piece."""
-        self.first = None
+        """The inner stream, stamping the first piece since `first` was last cleared."""
         async for piece in self.inner.stream(messages, max_tokens=max_tokens, timeout=timeout):
             if self.first is None:
                 self.first = time.perf_counter()
@@ -111,9 +110,12 @@ async def _service_rate(service: LLMService, messages: Sequence[Message], max_to
     return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 2 else 0.0
 
 
-async def _typing(explainer: Explainer, timed: _Timed, card: Card) -> None:
-    """Prewarm `card` and wait until it is evaluated, as while a person types."""
-    explainer.prewarm(card)
+async def _typing(
+    explainer: Explainer, timed: _Timed, card: Card, point: str | None = None
+) -> None:
+    """Prewarm `card` (or its hint at `point`) and wait until it is evaluated, as while a
+    person types."""
+    explainer.prewarm(card, point)
     await asyncio.sleep(0.05)
     while timed.inner.running:
         await asyncio.sleep(0.05)
@@ -121,6 +123,7 @@ async def _typing(explainer: Explainer, timed: _Timed, card: Card) -> None:
 
 async def _clocks(timed: _Timed, chunks: AsyncIterator[Any]) -> tuple[float, float]:
     """(first model token, first checked text) of one request, in seconds from its start."""
+    timed.first = None  # an explanation is several requests: the first one's first token
     start = time.perf_counter()
     shown: float | None = None
     async for chunk in chunks:
@@ -157,13 +160,18 @@ async def _bench(
     ]
     warm: list[tuple[float, float]] = []
     hint: list[tuple[float, float]] = []
+    ahead: list[tuple[float, float]] = []
     for i, card in enumerate(cards[3 : 3 + rounds]):
         await _typing(explainer, timed, card)
         warm.append(await _clocks(timed, explainer.explain(card, ANSWERS[i % 3], _grade(card))))
         # The dialogue: the person replied to a point; the tutor answers with a hint.
-        point = split_key_points(card.answer)[0]
-        turn = explainer.tutor_turn(card, point, "hint", ANSWERS[(i + 1) % 3], "Think again.")
+        points = split_key_points(card.answer)
+        turn = explainer.tutor_turn(card, points[0], "hint", ANSWERS[(i + 1) % 3], "Think again.")
         hint.append(await _clocks(timed, turn))
+        # The same, with the next hint's prompt read while the person typed their reply.
+        await _typing(explainer, timed, card, points[-1])
+        turn = explainer.tutor_turn(card, points[-1], "hint", ANSWERS[i % 3], "Think again.")
+        ahead.append(await _clocks(timed, turn))
     tps, raw_tps = statistics.median(ours), statistics.median(raw)
     return {
         "llm_model": backend.name,
@@ -175,6 +183,8 @@ async def _bench(
         "llm_ttft_cold_s": _median([t for t, _ in cold]),
         "llm_hint_ttft_s": _median([t for t, _ in hint]),
         "llm_hint_first_text_s": _median([s for _, s in hint]),
+        "llm_hint_prewarmed_ttft_s": _median([t for t, _ in ahead]),
+        "llm_hint_prewarmed_first_text_s": _median([s for _, s in ahead]),
     }
 
 
@@ -191,7 +201,8 @@ def measure_llm(
     Returns llm_tokens_per_s, llm_raw_tokens_per_s, llm_tokens_per_s_vs_raw, llm_ttft_s
     (card prewarmed while the answer is typed, as the tutor does), llm_first_text_s (the
     first checked sentence shown), llm_ttft_cold_s, and the same two clocks for a hint after
-    a reply (llm_hint_ttft_s, llm_hint_first_text_s).
+    a reply (llm_hint_ttft_s, llm_hint_first_text_s: card prefix cached) and for a hint whose
+    prompt up to the reply was prewarmed (llm_hint_prewarmed_ttft_s, ..._first_text_s).
     """
     path = model_path or resolve_model(settings.llm_model, settings.models_dir)
     if path is None:

@@ -66,6 +66,7 @@ GOALS = (
     Goal("llm_first_text_s", "first checked sentence shown (card prewarmed)", unit="s"),
     Goal("llm_hint_ttft_s", "LLM first token of a hint after a reply", limit=1.5, unit="s"),
     Goal("llm_hint_first_text_s", "first checked hint sentence shown", unit="s"),
+    Goal("llm_hint_prewarmed_ttft_s", "LLM first token of a hint, prompt prewarmed", unit="s"),
     Goal("ack_p50_ms", "interaction ack p50, 50 people", unit="ms"),
     Goal("ack_p99_ms", "interaction ack p99, 50 people", limit=250, unit="ms"),
     Goal("loop_stall_max_ms", "event-loop stall, max", limit=50, unit="ms"),

@@ -226,9 +226,9 @@ class Tutor(Answering):
         """Stream an explanation of what the answer missed; ends with an ExplainResult."""
         return self.explainer.explain(card, answer, grade)
 
-    def prewarm(self, card: Card) -> None:
-        """Let the LLM read the card while the person types (best effort; blocks: a thread)."""
-        self.explainer.prewarm(card)
+    def prewarm(self, card: Card, point: str | None = None) -> None:
+        """Let the LLM read the card (and the hint at `point`) while the person types."""
+        self.explainer.prewarm(card, point)
 
     def tutor_turn(
         self,

@@ -94,6 +94,22 @@ async def test_stream_yields_tokens_while_generating(service: LLMService) -> Non
     assert "".join(pieces).strip()
 
 
+async def test_a_trailing_assistant_message_is_continued(
+    service: LLMService, backend: LlamaCppBackend
+) -> None:
+    lead = "The three words are"
+    prefilled = [*SHORT, {"role": "assistant", "content": lead}]
+    # The prompt is the plain chat prompt, then the prefill verbatim (no end of turn between):
+    # a plain and a prefilled request share their prefix, and so the model's cache of it.
+    plain, continued = backend.prompt_tokens(SHORT), backend.prompt_tokens(prefilled)
+    text = backend.llama.detokenize(continued, special=True).decode()
+    assert text.endswith("<|im_start|>assistant\n" + lead)
+    head = backend.llama.detokenize(plain, special=True).decode()
+    assert text.startswith(head)
+    pieces = [p async for p in service.stream(prefilled, max_tokens=12)]
+    assert pieces and not "".join(pieces).lstrip().startswith(lead)
+
+
 async def test_token_limit_bounds_output(service: LLMService) -> None:
     pieces = [p async for p in service.stream(LONG, max_tokens=12)]
     assert 1 <= len(pieces) <= 12
@@ -279,6 +295,9 @@ async def test_openai_compatible_server_streams(llama_server: str, tmp_path: Pat
         got = [p async for p in pieces]
         assert len(got) > 1
         assert "".join(got).strip()
+        # A prefilled reply is accepted too (the server decides how it continues it).
+        prefill = [*SHORT, {"role": "assistant", "content": "Hello"}]
+        assert "".join([p async for p in svc.stream(prefill, max_tokens=8)]).strip()
         # Closing early also works against the server.
         stream = svc.stream(LONG)
         await stream.__anext__()

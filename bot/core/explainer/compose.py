@@ -7,7 +7,8 @@ call a wrong claim right nor skip the learner's words:
 
 - right: the whole sentence is the tutor's (`You are right that "..."`): the grader
   credited it, there is nothing for a model to add;
-- wrong: the tutor writes `You wrote "...", but the card says` and the model finishes the
+- wrong: the tutor writes `You wrote "...", but the card says` (or `; the card says` for a
+  claim the grader did not credit without finding it wrong) and the model finishes the
   sentence with the card's fact;
 - missing: the tutor writes `You left out this:` and the first words of the point, and the
   model finishes it (without those words a small model repeats a point it already gave, or
@@ -87,7 +88,8 @@ def plan(parts: AnswerParts, *, max_model: int = MAX_MODEL_SENTENCES) -> list[Pl
     ]
     model: list[Planned] = []
     for c in parts.wrong:
-        lead = f"You wrote {quote(c.quote)}, but the card says"
+        joint = ", but" if c.refuted else ";"
+        lead = f"You wrote {quote(c.quote)}{joint} the card says"
         point = clip(c.point, MAX_POINT_CHARS)
         model.append(Planned("wrong", lead, full_stop(f"{lead}: {point}"), c.point))
     for point in parts.missing[:MAX_MISSING]:

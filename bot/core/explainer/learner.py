@@ -42,6 +42,9 @@ class Claim:
 
     quote: str
     point: str
+    refuted: bool = False
+    """The grader found the claim wrong (its point contradicted, or the answer incorrect), not
+    merely uncredited: the explanation says "but"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ def analyse(embedder: Embedder, answer: str, points: Sequence[str], grade: Grade
     for point in contradicted:
         j = points.index(point)
         i = int(np.argmax(sims[:, j]))
-        wrong.append(Claim(parts[i], point))
+        wrong.append(Claim(parts[i], point, refuted=True))
         used.add(parts[i])
     open_points = [j for j, p in enumerate(points) if p not in covered]
     for i, part in enumerate(parts):
@@ -100,7 +103,7 @@ def analyse(embedder: Embedder, answer: str, points: Sequence[str], grade: Grade
                 continue  # beside the card in an answer that earned credit: not worth a quote
             # Not credited: the claim stands corrected by the closest point it did not earn.
             k = max(open_points, key=lambda q: float(sims[i, q]))
-            wrong.append(Claim(part, points[k]))
+            wrong.append(Claim(part, points[k], refuted=grade.verdict == "incorrect"))
     corrected = {c.point for c in wrong}
     missing = [p for p in points if p in grade.missed and p not in corrected]
     return AnswerParts(right=right[:2], wrong=wrong[:2], missing=missing)

@@ -33,6 +33,7 @@ from bot.core.explainer.checked import first_end
 from bot.core.explainer.compose import Planned, plan, quote
 from bot.core.explainer.grounding import Support, Verdict, clean_output
 from bot.core.explainer.learner import AnswerParts, analyse
+from bot.core.explainer.turns import hint_prefix
 from bot.core.explainer.turns import tutor_turn as phrase_turn
 from bot.core.grading import content_words, split_key_points
 from bot.core.text import clip, neutralize_mentions
@@ -76,10 +77,15 @@ class Explainer(Grounded):
         )
         return self.messages(user)
 
-    def prewarm(self, card: Card) -> None:
-        """Let the model evaluate the card part of the prompt while the answer is being typed."""
+    def prewarm(self, card: Card, point: str | None = None) -> None:
+        """Let the model evaluate the card part of the prompt while the answer is being typed.
+
+        With `point` (the key point the dialogue will hint at next), the hint prompt up to
+        the learner's reply: only the reply is left to evaluate when it comes.
+        """
         if self.llm is not None:
-            self.llm.prewarm(self.messages(self.card_prefix(card)))
+            prefix = hint_prefix(self, card, point) if point is not None else None
+            self.llm.prewarm(self.messages(prefix or self.card_prefix(card)))
 
     # -- the services ------------------------------------------------------------------------
 

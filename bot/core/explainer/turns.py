@@ -70,6 +70,20 @@ def _point_number(explainer: Grounded, card: Card, point: str) -> int:
     return int(np.argmax(v[1:] @ v[0])) + 1
 
 
+def hint_prefix(explainer: Grounded, card: Card, point: str) -> str | None:
+    """The hint prompt about `point` up to the learner's reply: what a prewarm can evaluate.
+
+    None when `point` is not one of the card's key points as written.
+    """
+    fields, points = explainer.card_fields(card)
+    if point not in points:
+        return None
+    avoid = ", ".join(distinguishing_words(card.question, point)) or "(none)"
+    number = str(points.index(point) + 1)
+    user = explainer.prompts.render("hint", **fields, number=number, avoid=avoid, reply="\x00")
+    return user.split("\x00", 1)[0]
+
+
 async def tutor_turn(
     explainer: Grounded,
     card: Card,

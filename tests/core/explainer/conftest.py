@@ -93,6 +93,7 @@ class Scripted:
     def __init__(self, *texts: str, step: int = 4) -> None:
         self.texts, self.step = texts, step
         self.calls: list[Sequence[Message]] = []
+        self.prewarmed: list[Sequence[Message]] = []
 
     @property
     def text(self) -> str:
@@ -112,4 +113,4 @@ class Scripted:
             yield text[i : i + self.step]
 
     def prewarm(self, messages: Sequence[Message]) -> None:
-        pass
+        self.prewarmed.append(messages)

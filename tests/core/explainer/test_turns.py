@@ -60,6 +60,24 @@ async def test_a_hint_that_gives_the_point_away_is_replaced(
     assert user.startswith(explainer.card_prefix(card))
 
 
+async def test_the_next_hint_can_be_read_ahead_up_to_the_reply(
+    cards: list[Card], embedder: Embedder
+) -> None:
+    card = cards[0]
+    point = split_key_points(card.answer)[1]
+    llm = Scripted(HINT)
+    explainer = Explainer(llm, embedder, PROMPTS)
+    explainer.prewarm(card, point)
+    explainer.prewarm(card, "not a point of this card")  # falls back to the card alone
+    await run(explainer.tutor_turn(card, point, "hint", "it splits text", "Hmm?"))
+    ahead, card_only = (m[1]["content"] for m in llm.prewarmed)
+    user = llm.calls[0][1]["content"]
+    # Everything but the learner's reply (and what follows it) was read ahead.
+    assert user.startswith(ahead) and ahead.endswith("<answer>")
+    assert user[len(ahead) :].startswith("it splits text</answer>")
+    assert card_only == explainer.card_prefix(card)
+
+
 async def test_a_prompt_keeps_its_blank_and_does_not_fill_it(
     cards: list[Card], embedder: Embedder
 ) -> None:
