@@ -7,9 +7,11 @@ call a wrong claim right nor skip the learner's words:
 
 - right: the whole sentence is the tutor's (`You are right that "..."`): the grader
   credited it, there is nothing for a model to add;
-- wrong: the tutor writes `You wrote "...", but the card says` (or `; the card says` for a
-  claim the grader did not credit without finding it wrong) and the model finishes the
-  sentence with the card's fact;
+- wrong: the tutor writes `You wrote "...", but the card says:` (or `; the card says:` for a
+  claim the grader did not credit without finding it wrong) and the first words of the
+  point that corrects it, and the model finishes the sentence with the card's fact (without
+  those words a small model "corrects" a claim with any sentence of the card, even one that
+  never names the subject);
 - missing: the tutor writes `You left out this:` and the first words of the point, and the
   model finishes it (without those words a small model repeats a point it already gave, or
   stops at once).
@@ -89,13 +91,20 @@ def plan(parts: AnswerParts, *, max_model: int = MAX_MODEL_SENTENCES) -> list[Pl
     model: list[Planned] = []
     for c in parts.wrong:
         joint = ", but" if c.refuted else ";"
-        lead = f"You wrote {quote(c.quote)}{joint} the card says"
-        point = clip(c.point, MAX_POINT_CHARS)
-        model.append(Planned("wrong", lead, full_stop(f"{lead}: {point}"), c.point))
+        start = f"You wrote {quote(c.quote)}{joint} the card says:"
+        model.append(_finished("wrong", start, c.point))
     for point in parts.missing[:MAX_MISSING]:
-        words = point.split()
-        pinned = words[:PINNED_WORDS] if len(words) > 2 * PINNED_WORDS else []
-        lead = " ".join(["You left out this:", *pinned])
-        text = full_stop(f"You left out this: {clip(point, MAX_POINT_CHARS)}")
-        model.append(Planned("missing", lead, text, point))
+        model.append(_finished("missing", "You left out this:", point))
     return out + model[:max_model]
+
+
+def pinned(point: str) -> list[str]:
+    """The first words of `point` the tutor writes itself (none of a short point)."""
+    words = point.split()
+    return words[:PINNED_WORDS] if len(words) > 2 * PINNED_WORDS else []
+
+
+def _finished(kind: Kind, start: str, point: str) -> Planned:
+    """`start` and the first words of `point` (the model's part follows), or all of it."""
+    lead = " ".join([start, *pinned(point)])
+    return Planned(kind, lead, full_stop(f"{start} {clip(point, MAX_POINT_CHARS)}"), point)

@@ -73,15 +73,28 @@ def clauses(answer: str) -> list[str]:
     return out[:MAX_CLAUSES]
 
 
-def analyse(embedder: Embedder, answer: str, points: Sequence[str], grade: Grade) -> AnswerParts:
-    """Match each clause of `answer` to a key point, using the grader's states for each point."""
+def analyse(
+    embedder: Embedder, answer: str, points: Sequence[str], grade: Grade, question: str = ""
+) -> AnswerParts:
+    """Match each clause of `answer` to a key point, using the grader's states for each point.
+
+    A clause close to no point ("It is when you encrypt text") answers the `question`
+    itself: the point that corrects it is the one closest to the clause and the question
+    together, so "It" is read as the question's subject.
+    """
     parts = clauses(answer)
     covered = [p for p in points if p in grade.covered]
     contradicted = [p for p in points if p in grade.contradicted]
     if not parts or not points:
         return AnswerParts(missing=[p for p in grade.missed if p not in contradicted])
-    vectors = embedder.embed([*parts, *points])
-    sims = vectors[: len(parts)] @ vectors[len(parts) :].T
+    asked = [question] if question.strip() else []
+    vectors = embedder.embed([*parts, *points, *asked])
+    sims = vectors[: len(parts)] @ vectors[len(parts) : len(parts) + len(points)].T
+    to_question = (
+        vectors[len(parts) : len(parts) + len(points)] @ vectors[-1]
+        if asked
+        else np.zeros(len(points))
+    )
     right: list[Claim] = []
     wrong: list[Claim] = []
     used: set[str] = set()
@@ -102,7 +115,8 @@ def analyse(embedder: Embedder, answer: str, points: Sequence[str], grade: Grade
             if grade.verdict != "incorrect" and float(sims[i, j]) < ABOUT_THRESHOLD:
                 continue  # beside the card in an answer that earned credit: not worth a quote
             # Not credited: the claim stands corrected by the closest point it did not earn.
-            k = max(open_points, key=lambda q: float(sims[i, q]))
+            near = float(sims[i, j]) >= MATCH_THRESHOLD
+            k = max(open_points, key=lambda q: float(sims[i, q] + (0 if near else to_question[q])))
             wrong.append(Claim(part, points[k], refuted=grade.verdict == "incorrect"))
     corrected = {c.point for c in wrong}
     missing = [p for p in points if p in grade.missed and p not in corrected]

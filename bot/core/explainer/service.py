@@ -53,7 +53,8 @@ class Explainer(Grounded):
 
     def parts(self, card: Card, answer: str, grade: Grade) -> AnswerParts:
         """What the learner got right, wrong and left out, in their words and the card's."""
-        return analyse(self.embedder, untrusted(answer), split_key_points(card.answer), grade)
+        points = split_key_points(card.answer)
+        return analyse(self.embedder, untrusted(answer), points, grade, card.question)
 
     def explain_messages(
         self, card: Card, answer: str, grade: Grade, parts: AnswerParts | None = None

@@ -116,6 +116,19 @@ def test_the_answer_is_split_into_claims_matched_to_points(
     assert [c.point for c in parts.wrong] == [points[0]]
 
 
+def test_a_claim_that_names_no_subject_is_corrected_by_the_point_the_question_asks(
+    cards: list[Card], embedder: Embedder
+) -> None:
+    # "It" is tokenization: the claim answers the question, and closer than any point to
+    # the claim alone ("text data", the second point) is the point defining what was asked.
+    card = cards[0]
+    points = split_key_points(card.answer)
+    answer = "It is when you encrypt text so nobody can read it."
+    parts = analyse(embedder, answer, points, missed_all(card), card.question)
+    assert [c.point for c in parts.wrong] == [points[0]]
+    assert parts.missing == points[1:]
+
+
 @pytest.mark.parametrize("answer", ["", "   ", "ok"])
 def test_no_claims_in_an_empty_answer(cards: list[Card], embedder: Embedder, answer: str) -> None:
     card = cards[0]

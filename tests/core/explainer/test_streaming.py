@@ -64,18 +64,20 @@ async def test_checked_endings_stream_and_the_model_only_finishes_the_tutors_sen
     cards: list[Card], embedder: Embedder
 ) -> None:
     llm = Scripted(
-        ": tokenization involves splitting a sequence of characters into words or tokens.",
+        " a sequence of characters into words or tokens.",
         " step in preparing text data for input into machine learning models. And more.",
     )
     card = cards[0]
     chunks, result = await run(
         Explainer(llm, embedder, PROMPTS).explain(card, WRONG, missed_all(card))
     )
+    # The correction starts with the card's own words: the model can only finish that point.
     lead = (
-        'You wrote "Tokenization is encrypting text so that nobody can read it", but the card says'
+        'You wrote "Tokenization is encrypting text so that nobody can read it", but the card '
+        "says: Tokenization involves splitting"
     )
     assert chunks == [
-        f"{lead}: tokenization involves splitting a sequence of characters into words or tokens.",
+        f"{lead} a sequence of characters into words or tokens.",
         " You left out this: It's the first step in preparing text data for input into machine "
         "learning models.",
     ]
