@@ -101,6 +101,7 @@ def fallback_text(
     why = {
         "busy": "The tutor is busy, so the explanation is unavailable right now.",
         "ungrounded": "No explanation could be checked against the card, so here is the card.",
+        "nothing to finish": "Nothing in your answer needed correcting; here is the card.",
     }.get(reason, "The explanation is unavailable right now.")
     lines = [why]
     if parts is not None:

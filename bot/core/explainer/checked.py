@@ -18,9 +18,11 @@ from bot.core.explainer.grounding import Verdict, clean_output, resolve_frames
 from bot.core.text import neutralize_mentions, split_sentences
 
 # Where a sentence certainly ended: its end mark, space, and the next sentence's first
-# character; a blank line; a new list item.
+# character (or an opening double quote: a quotation after a full stop starts a sentence,
+# whatever its first letter); a blank line; a new list item.
 _BOUNDARY = re.compile(
     r"(?:(?<=[.!?])|(?<=[.!?][\"')\]”’]))\s+(?=[\"'(\[“‘]?[A-Z0-9`*])"
+    r"|(?<=[.!?])\s+(?=[\"“])"
     r"|\n\s*\n"
     r"|\n(?=\s*(?:[-*•]|\d+[.)])\s)"
 )

@@ -125,7 +125,7 @@ class Explainer(Grounded):
         cited = [card.card_id]
         if not written:
             reason = failure or ("ungrounded" if templated else "nothing to finish")
-            why = "busy" if failure == "busy" else "ungrounded" if templated else ""
+            why = "busy" if failure == "busy" else "ungrounded" if templated else reason
             text = fallback_text(card, grade, reason=why, parts=parts)
             yield ExplainResult(text, True, dropped, cited, reason, 0, templated)
             return

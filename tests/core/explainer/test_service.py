@@ -10,12 +10,12 @@ import pytest
 
 from bot.core.cards import Card
 from bot.core.explainer import Explainer, fallback_text
-from bot.core.grading import Grade
+from bot.core.grading import Grade, split_key_points
 from bot.core.text import ZWSP
 from bot.eval.explain import measure_fallback_rate, seed_cases
 from bot.infra.embedder import Embedder
 from bot.infra.llm import LlamaCppBackend, LLMService, Message
-from tests.core.explainer.conftest import PROMPTS, Lent, load_model, missed_all, run
+from tests.core.explainer.conftest import PROMPTS, Lent, Scripted, load_model, missed_all, run
 
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>", re.IGNORECASE)
 
@@ -28,6 +28,22 @@ def test_fallback_text_says_unavailable_and_shows_reference_and_missed(cards: li
     assert "Tokenization involves splitting" in text
     for point in grade.missed:
         assert point[:40] in text
+
+
+async def test_a_fully_credited_answer_is_not_told_the_explanation_is_unavailable(
+    cards: list[Card], embedder: Embedder
+) -> None:
+    # Nothing was wrong or missing: the model has nothing to finish, which is no failure.
+    card = cards[0]
+    points = split_key_points(card.answer)
+    llm = Scripted("unused")
+    grade = Grade(0.9, "correct", points, [], [])
+    _, result = await run(Explainer(llm, embedder, PROMPTS).explain(card, card.answer, grade))
+    assert llm.calls == []
+    assert result.reason == "nothing to finish"
+    assert "unavailable" not in result.text and "Nothing in your answer needed correcting" in (
+        result.text
+    )
 
 
 async def test_llm_off_gives_fallback(cards: list[Card], embedder: Embedder) -> None:

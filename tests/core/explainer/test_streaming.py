@@ -21,6 +21,27 @@ def test_a_sentence_is_complete_only_once_the_next_one_has_started() -> None:
     assert complete_prefix('He said "no." Then') == len('He said "no."')
     assert complete_prefix("First.\n\nsecond") == len("First.")
     assert complete_prefix("e.g. this") == 0
+    # A quotation after a full stop starts a sentence whatever its first letter: an ending
+    # that runs on into '"it can count words"; the card says ...' is cut before it.
+    assert complete_prefix('It is a vector. "it counts"; the card') == len("It is a vector.")
+
+
+async def test_an_ending_that_runs_on_into_another_quote_is_cut_at_its_full_stop(
+    cards: list[Card], embedder: Embedder
+) -> None:
+    llm = Scripted(
+        ' a sequence of characters into words or tokens. "nobody can read it"; the card says: '
+        "It's the first step in preparing text data for input into machine learning models.",
+        " step in preparing text data for input into machine learning models.",
+    )
+    card = cards[0]
+    chunks, result = await run(
+        Explainer(llm, embedder, PROMPTS).explain(card, WRONG, missed_all(card))
+    )
+    assert chunks[0].endswith(
+        "says: Tokenization involves splitting a sequence of characters into words or tokens."
+    )
+    assert result.text.count("the card says") == 1 and not result.fallback
 
 
 async def test_instructions_repeated_by_the_model_never_stream(
