@@ -18,9 +18,11 @@ from bot.core.decks.library import UPLOAD_SUFFIXES, DeckLibrary, IngestResult
 from bot.core.explainer import Explainer
 from bot.core.grading import Grader
 from bot.core.ports import PairScorer
+from bot.core.ports_features import ConversationBook
 from bot.core.progress import Progress
 from bot.core.prompts import Prompts
 from bot.core.records import CheckResult
+from bot.core.subscriptions import DailyPushes
 from bot.core.tutor import Tutor
 from bot.infra.conversations import ConversationStore
 from bot.infra.db import open_database
@@ -34,6 +36,7 @@ from bot.infra.model_files import missing_requirements, prepare_models
 from bot.infra.onnx_export import export_onnx
 from bot.infra.pair_scorer import build_pair_scorer
 from bot.infra.store import ProgressStore
+from bot.infra.subscriptions import SubscriptionStore
 from bot.infra.uploads import UploadFiles
 from bot.settings import Settings
 
@@ -87,7 +90,7 @@ class Services:
         return ProgressStore(self.settings.database)
 
     @cached_property
-    def conversations(self) -> ConversationStore:
+    def conversations(self) -> ConversationBook:
         """Chat conversations in progress (beside the progress store, on its connection)."""
         return ConversationStore(self.store)
 
@@ -143,6 +146,12 @@ class Services:
     def progress(self) -> Progress:
         """Leaderboards, forgetting and quiz memory, over the progress store."""
         return Progress(self.store)
+
+    @cached_property
+    def daily(self) -> DailyPushes:
+        """Daily pushes: subscriptions, notices and the push ledger, over the progress store."""
+        subscriptions = SubscriptionStore(self.store)
+        return DailyPushes(subscriptions, subscriptions, self.store, self.store)
 
     def ingest(
         self,

@@ -4,6 +4,8 @@ The core (cards, grading, the Tutor) talks to its collaborators only through the
 protocols; infrastructure implements them (`bot.infra.embedder`, `bot.infra.index`,
 `bot.infra.store`, `bot.infra.llm`, `bot.infra.pair_scorer`) and the composition root
 (`bot.services`) plugs the implementations in. Nothing here imports infrastructure, not even for typing.
+The stores of two features are ported in `bot.core.ports_features`: daily pushes
+(`Subscriptions`, `PushLedger`) and chat conversations (`ConversationBook`).
 """
 
 from __future__ import annotations

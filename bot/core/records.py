@@ -2,14 +2,18 @@
 
 They live in the core (not beside the store) so the `Tutor` and the front ends can name
 them without importing infrastructure; `bot.infra.store` builds them (and
-`bot.infra.health` builds `CheckResult`).
+`bot.infra.health` builds `CheckResult`, `bot.infra.db.daily_records` a `Subscription`
+and a `PushRecord`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core import daily
 
 
 @dataclass(frozen=True)
@@ -146,3 +150,45 @@ class ReviewEntry:
     rating: int
     hints_used: int
     skipped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One daily push: a person's DMs (`kind="dm"`) or a server channel (`kind="channel"`)."""
+
+    id: int
+    kind: str
+    user_id: str | None
+    guild_id: str | None
+    channel_id: str | None
+    at: time
+    zone: str
+    topic: str | None
+    cards: int
+    status: str
+    paused_reason: str | None
+    next_day: date
+    next_due: datetime
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The subscription's time zone."""
+        return daily.zone(self.zone)
+
+
+@dataclass(frozen=True, slots=True)
+class PushRecord:
+    """One row of the push ledger: the push of one subscription on one local day."""
+
+    subscription_id: int
+    local_date: date
+    user_id: str | None
+    guild_id: str | None
+    card_ids: list[str]
+    reasons: list[str]
+    session_id: int
+    status: str
+    error: str | None
+    message_ids: list[str]
+    intended_at: datetime
+    finished_at: datetime | None

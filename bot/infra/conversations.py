@@ -1,7 +1,9 @@
 """Tutoring conversations in the progress database (the repository: `bot.infra.db.conversations`).
 
-`ConversationStore` works over a `ProgressStore`'s database, so `forget_user` covers it and
-one process keeps one connection (or pool) for everything.
+`ConversationStore` implements the core's `ConversationBook` port
+(`bot.core.ports_features`), the store the chat flow holds. It works over a
+`ProgressStore`'s database, so `forget_user` covers it and one process keeps one
+connection (or pool) for everything.
 """
 
 from __future__ import annotations

@@ -1,16 +1,18 @@
 """Daily pushes in the progress database: subscriptions, the push ledger, pending notices.
 
-`SubscriptionStore` is the one handle the daily feature holds: the subscription repository
-(`bot.infra.db.subscriptions`), the push ledger (`bot.infra.db.push_ledger`, where exactly
-once is explained) and the answers a channel's question got (`bot.infra.db.stats`), all
-over the `ProgressStore`'s database.
+`SubscriptionStore` implements the core's `Subscriptions` and `PushLedger` ports
+(`bot.core.ports_features`), which `bot.core.subscriptions.DailyPushes` serves to the
+daily feature: the subscription repository (`bot.infra.db.subscriptions`), the push ledger
+(`bot.infra.db.push_ledger`, where exactly once is explained) and the answers a channel's
+question got (`bot.infra.db.stats`), all over the `ProgressStore`'s database. Its records
+are the core's (`bot.core.records.Subscription`, `PushRecord`), re-exported here.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.infra.db.daily_records import PushRecord, Subscription
+from bot.core.records import PushRecord, Subscription
 from bot.infra.db.push_ledger import PushLedgerRepo
 from bot.infra.db.stats import StatsRepo
 from bot.infra.db.subscriptions import SubscriptionRepo

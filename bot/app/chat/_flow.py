@@ -31,10 +31,10 @@ from bot.core.chat.reading import (
 from bot.core.explainer import ExplainResult
 from bot.core.hints import max_score_for
 from bot.core.limits import MAX_QUESTION_CHARS
+from bot.core.ports_features import ConversationBook
 from bot.core.text import clip
 from bot.core.tutor import Tutor
 from bot.errors import CardNotFound
-from bot.infra.conversations import ConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def thread_place(parent_id: int) -> str:
 class Tutoring:
     """Runs conversations: starting, reading each message, and closing idle ones."""
 
-    def __init__(self, bot: FlashtutorBot, store: ConversationStore) -> None:
+    def __init__(self, bot: FlashtutorBot, store: ConversationBook) -> None:
         self.bot = bot
         self.store = store
         self._locks: dict[int, asyncio.Lock] = {}

@@ -2,7 +2,7 @@
 
 `_cog` holds the commands and the loop, `_scheduler` one tick (claim, intent, send,
 outcome), `_sender` pacing and retries, `_render` how a push looks. The rules of time
-(slots, DST, catch-up) are in `bot.core.daily`; the tables in `bot.infra.subscriptions`.
+(slots, DST, catch-up) are in `bot.core.daily`; the service over the tables is `bot.core.subscriptions.DailyPushes`.
 """
 
 from __future__ import annotations

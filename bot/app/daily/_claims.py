@@ -21,10 +21,10 @@ from datetime import date, datetime, timedelta
 from bot.app.daily import _render
 from bot.core import daily
 from bot.core.cards import Card
+from bot.core.records import PushRecord, Subscription
+from bot.core.subscriptions import DailyPushes
 from bot.core.tutor import Tutor
 from bot.errors import FlashtutorError
-from bot.infra.store import ProgressStore
-from bot.infra.subscriptions import PushRecord, Subscription, SubscriptionStore
 
 NONCE_WINDOW = timedelta(minutes=4)
 """Discord remembers an enforced nonce for a few minutes; past that a resend looks first."""
@@ -70,14 +70,12 @@ class PushClaims:
     def __init__(
         self,
         tutor: Callable[[], Tutor],
-        store: ProgressStore,
-        subs: SubscriptionStore,
+        subs: DailyPushes,
         *,
         owner: str | None = None,
         lease: timedelta = LEASE,
     ) -> None:
         self._tutor = tutor
-        self.store = store
         self.subs = subs
         self.owner = owner or process_owner()
         self.lease = lease
@@ -122,17 +120,8 @@ class PushClaims:
                 self.subs.advance(sub.id, decided.next_day, decided.next_due)
                 continue
             pool = self._pool(sub, pools)
-            chosen = self._choose(sub, pool, now)
-            session = 0
-            if sub.kind == "dm" and sub.user_id:
-                session = self.store.open_quiz(
-                    user_id=sub.user_id,
-                    guild_id=None,
-                    topic=sub.topic,
-                    deck=None,
-                    public=False,
-                    now=now,
-                )
+            chosen = self.subs.choose(sub, [c.card_id for c in pool], now)
+            session = self.subs.open_session(sub, now)
             record = self.subs.begin_push(
                 sub, decided, chosen, session, now, owner=self.owner, lease_until=until
             )
@@ -161,17 +150,6 @@ class PushClaims:
             pools[key] = cards or self.tutor.visible_cards(key[0])
         return pools[key]
 
-    def _choose(self, sub: Subscription, pool: list[Card], now: datetime) -> list[tuple[str, str]]:
-        ids = [c.card_id for c in pool]
-        if sub.kind == "dm" and sub.user_id:
-            due = self.store.due_card_ids(sub.user_id, now, among=ids, limit=sub.cards)
-            return daily.choose_cards(ids, due, self.store.seen_card_ids(sub.user_id), sub.cards)
-        # A channel walks through the pool: never-posted cards first, then the longest ago.
-        posted = [c for p in self.subs.pushes(sub.id) for c in p.card_ids]
-        last = {card_id: i for i, card_id in enumerate(posted)}
-        order = sorted(ids, key=lambda c: last.get(c, -1))
-        return daily.choose_cards(order, [], set(posted), 1)
-
     def _yesterday(
         self, sub: Subscription, record: PushRecord, now: datetime
     ) -> _render.Yesterday | None:
@@ -192,7 +170,7 @@ class PushClaims:
         """Open intents this process may send (its own, or a dead owner's), taken over."""
         until = self.lease_end(now)
         jobs: list[Job] = []
-        for record in self.subs.open_pushes(takeable_by=self.owner, now=now):
+        for record in self.subs.open_pushes(self.owner, now):
             if (record.subscription_id, record.local_date) in claimed:
                 continue
             if not self.subs.take_push(

@@ -17,8 +17,8 @@ from bot.app.client import FlashtutorBot, app
 from bot.app.daily._scheduler import DM_CLOSED_NOTICE, DailyScheduler
 from bot.app.daily._sender import DEFAULT_BURST, DeliveryError, PacedSender, TokenBucket
 from bot.core import daily
+from bot.core.records import Subscription
 from bot.errors import InputError
-from bot.infra.subscriptions import Subscription, SubscriptionStore
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def take_notice(bot: FlashtutorBot, user_id: int) -> str | None:
     For any front end that wants to show it itself; the cog already shows it after the
     person's next successful slash command.
     """
-    return SubscriptionStore(bot.services.store).peek_notice(str(user_id))
+    return bot.services.daily.peek_notice(str(user_id))
 
 
 class DailyCog(commands.GroupCog, group_name="daily"):
@@ -64,7 +64,7 @@ class DailyCog(commands.GroupCog, group_name="daily"):
 
     def __init__(self, bot: FlashtutorBot) -> None:
         self.bot = bot
-        self.subs = SubscriptionStore(bot.services.store)
+        self.subs = bot.services.daily
         # Processes running part of the shards share the bot's budget in proportion; each
         # one's saved-up burst shrinks with it, so together they stay under Discord's 50/s.
         share = push_share(bot.settings)
@@ -73,7 +73,7 @@ class DailyCog(commands.GroupCog, group_name="daily"):
             bot.http, bucket=TokenBucket(rate, burst=max(1.0, DEFAULT_BURST * share))
         )
         self.scheduler = DailyScheduler(
-            lambda: bot.tutor, bot.services.store, self.sender, guild_owner=self._guild_owner
+            lambda: bot.tutor, self.subs, self.sender, guild_owner=self._guild_owner
         )
         self._loop: asyncio.Task[None] | None = None
         self._opening: set[asyncio.Task[None]] = set()  # DM channels opened after /daily on

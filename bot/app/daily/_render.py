@@ -24,7 +24,7 @@ from bot.app.quiz.buttons import AnswerButton, HintButton, RevealButton, SkipBut
 from bot.app.quiz.state import QuizState
 from bot.core import daily
 from bot.core.cards import Card
-from bot.infra.subscriptions import PushRecord, Subscription
+from bot.core.records import PushRecord, Subscription
 
 MARK = "flashtutor daily"
 EMBEDS_BUDGET = 5600

@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 from bot.app.daily import _render
 from bot.app.daily._claims import LEASE, NONCE_WINDOW, Job, PushClaims, TickReport
 from bot.app.daily._sender import ChannelGone, DeliveryError, DMClosed, PacedSender
+from bot.core.records import PushRecord, Subscription
+from bot.core.subscriptions import DailyPushes
 from bot.core.tutor import Tutor
 from bot.errors import FlashtutorError
-from bot.infra.store import ProgressStore
-from bot.infra.subscriptions import PushRecord, Subscription, SubscriptionStore
 
 __all__ = ["DM_CLOSED_NOTICE", "NONCE_WINDOW", "DailyScheduler", "Job", "TickReport"]
 
@@ -46,7 +46,7 @@ class DailyScheduler:
     def __init__(
         self,
         tutor: Callable[[], Tutor],
-        store: ProgressStore,
+        subs: DailyPushes,
         sender: PacedSender,
         *,
         guild_owner: Callable[[str], int | None] = lambda guild_id: None,
@@ -55,11 +55,10 @@ class DailyScheduler:
         batch: int | None = None,
     ) -> None:
         self._tutor = tutor
-        self.store = store
-        self.subs = SubscriptionStore(store)
+        self.subs = subs
         self.sender = sender
         self.guild_owner = guild_owner
-        self.claims = PushClaims(tutor, store, self.subs, owner=owner, lease=lease)
+        self.claims = PushClaims(tutor, subs, owner=owner, lease=lease)
         # About two seconds of sending per claimed batch: processes sharing the database
         # take turns in small bites, and a dead one leaves little to take over.
         self.batch = batch or max(8, int(sender.bucket.rate * 2))

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.core import daily
+from bot.core.records import PushRecord, Subscription
 from bot.infra.db.base import Database
-from bot.infra.db.daily_records import PUSH_COLUMNS, PushRecord, Subscription
+from bot.infra.db.daily_records import PUSH_COLUMNS, push_from_row
 
 
 class PushLedgerRepo:
@@ -85,7 +86,7 @@ class PushLedgerRepo:
                 "AND local_date = ?",
                 (sub.id, day),
             ).fetchone()
-        return PushRecord.from_row(row)
+        return push_from_row(row)
 
     def finish_push(
         self, subscription_id: int, day: date, message_ids: Sequence[str], now: datetime
@@ -134,7 +135,7 @@ class PushLedgerRepo:
             sql += " AND (owner IS NULL OR owner = ? OR lease_until IS NULL OR lease_until < ?)"
             params = (takeable_by, self.db.ts(now))
         rows = self.db.query(sql + " ORDER BY intended_at, subscription_id", params)
-        return [PushRecord.from_row(r) for r in rows]
+        return [push_from_row(r) for r in rows]
 
     def take_push(
         self, subscription_id: int, day: date, owner: str, until: datetime, now: datetime
@@ -168,7 +169,7 @@ class PushLedgerRepo:
                 ORDER BY local_date""",
             (subscription_id,),
         )
-        return [PushRecord.from_row(r) for r in rows]
+        return [push_from_row(r) for r in rows]
 
     def previous_push(self, subscription_id: int, before: date) -> PushRecord | None:
         """The last delivered push of a subscription before local day `before`."""
@@ -177,4 +178,4 @@ class PushLedgerRepo:
                 AND local_date < ? AND status = 'sent' ORDER BY local_date DESC LIMIT 1""",
             (subscription_id, before.isoformat()),
         )
-        return PushRecord.from_row(rows[0]) if rows else None
+        return push_from_row(rows[0]) if rows else None

@@ -9,9 +9,10 @@ from datetime import datetime, time
 from typing import Any
 
 from bot.core import daily
+from bot.core.records import Subscription
 from bot.errors import InputError
 from bot.infra.db.base import Database
-from bot.infra.db.daily_records import SUB_COLUMNS, Subscription
+from bot.infra.db.daily_records import SUB_COLUMNS, subscription_from_row
 
 
 class SubscriptionRepo:
@@ -108,7 +109,7 @@ class SubscriptionRepo:
                 ).fetchone()
                 sub_id = int(created[0])
             else:
-                old = Subscription.from_row(row)
+                old = subscription_from_row(row)
                 sub_id = old.id
                 # A new schedule or a resumed one starts from the next slot after now, so
                 # changing the time never sends a quiz at once; the ledger still forbids a
@@ -136,7 +137,7 @@ class SubscriptionRepo:
             out = tx.execute(
                 f"SELECT {SUB_COLUMNS} FROM daily_subscriptions WHERE id = ?", (sub_id,)
             ).fetchone()
-        return Subscription.from_row(out)
+        return subscription_from_row(out)
 
     def unsubscribe_dm(self, user_id: str, now: datetime) -> bool:
         """Stop a person's daily quiz; False when they had none running."""
@@ -176,7 +177,7 @@ class SubscriptionRepo:
         rows = self.db.query(
             f"SELECT {SUB_COLUMNS} FROM daily_subscriptions WHERE id = ?", (subscription_id,)
         )
-        return Subscription.from_row(rows[0]) if rows else None
+        return subscription_from_row(rows[0]) if rows else None
 
     def dm_subscription(self, user_id: str) -> Subscription | None:
         """A person's daily-quiz subscription (in any status), or None."""
@@ -184,7 +185,7 @@ class SubscriptionRepo:
             f"SELECT {SUB_COLUMNS} FROM daily_subscriptions WHERE kind = 'dm' AND user_id = ?",
             (user_id,),
         )
-        return Subscription.from_row(rows[0]) if rows else None
+        return subscription_from_row(rows[0]) if rows else None
 
     def channel_subscriptions(self, guild_id: str) -> list[Subscription]:
         """A server's channel subscriptions (in any status)."""
@@ -193,7 +194,7 @@ class SubscriptionRepo:
                 WHERE kind = 'channel' AND guild_id = ? ORDER BY id""",
             (guild_id,),
         )
-        return [Subscription.from_row(r) for r in rows]
+        return [subscription_from_row(r) for r in rows]
 
     def due(self, now: datetime, limit: int = 100_000) -> list[Subscription]:
         """Active subscriptions whose awaited slot is at or before `now`, earliest first."""
@@ -202,7 +203,7 @@ class SubscriptionRepo:
                 WHERE status = 'active' AND next_due <= ? ORDER BY next_due, id LIMIT ?""",
             (self.db.ts(now), limit),
         )
-        return [Subscription.from_row(r) for r in rows]
+        return [subscription_from_row(r) for r in rows]
 
     def claim_due(
         self, now: datetime, owner: str, until: datetime, limit: int
@@ -226,7 +227,7 @@ class SubscriptionRepo:
                     RETURNING {SUB_COLUMNS}""",
                 (owner, self.db.ts(until, "until"), stamp, stamp, owner, max(0, limit)),
             ).fetchall()
-        subs = [Subscription.from_row(r) for r in rows]
+        subs = [subscription_from_row(r) for r in rows]
         return sorted(subs, key=lambda sub: (sub.next_due, sub.id))
 
     # --- notices for people we could not reach --------------------------------------------
