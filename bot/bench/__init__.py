@@ -1,6 +1,7 @@
 """`flashtutor bench`: how fast flashtutor is, each figure beside a baseline from the same run.
 
-One module per figure group (ingest, query, grade, llm, discord, push, memory, scale). This
+One module per figure group (ingest, query, grade, llm, discord, push, memory, scale, and
+for several processes database, shards, cluster). This
 machine is shared and noisy, so every figure is a median (p99 where the tail matters) and,
 where a baseline exists, a ratio against that baseline measured in the same run with the
 two sides interleaved. A group that cannot run reports its keys as null with a reason.
@@ -42,6 +43,8 @@ class Sizes:
     rounds: int  # cards each simulated person answers
     push_subscribers: int
     startup_repeats: int  # fresh-process start-ups over the ingested decks (ingest group)
+    db_operations: int  # review writes and /stats reads per engine
+    cluster_subscribers: int  # pushed by two processes sharing PostgreSQL
 
 
 FULL = Sizes(
@@ -59,6 +62,8 @@ FULL = Sizes(
     rounds=3,
     push_subscribers=10_000,
     startup_repeats=3,
+    db_operations=1_000,
+    cluster_subscribers=10_000,
 )
 QUICK = Sizes(
     "quick",
@@ -75,6 +80,8 @@ QUICK = Sizes(
     rounds=2,
     push_subscribers=1_000,
     startup_repeats=3,
+    db_operations=300,
+    cluster_subscribers=1_000,
 )
 SMOKE = Sizes(
     "smoke",
@@ -91,9 +98,23 @@ SMOKE = Sizes(
     rounds=1,
     push_subscribers=10,
     startup_repeats=1,
+    db_operations=10,
+    cluster_subscribers=30,
 )
 
-GROUPS = ("ingest", "query", "grade", "llm", "discord", "push", "memory", "scale")
+GROUPS = (
+    "ingest",
+    "query",
+    "grade",
+    "llm",
+    "discord",
+    "push",
+    "memory",
+    "scale",
+    "database",
+    "shards",
+    "cluster",
+)
 
 # The keys each group must produce (null with a reason when it cannot be measured).
 KEYS: dict[str, tuple[str, ...]] = {
@@ -105,6 +126,20 @@ KEYS: dict[str, tuple[str, ...]] = {
     "push": ("push_msgs_per_s",),
     "memory": ("rss_mb",),
     "scale": ("search_100k_vs_numpy", "search_scale_p50_ms"),
+    "database": (
+        "db_write_p50_ms_sqlite",
+        "db_write_p50_ms_pg",
+        "db_write_pg_vs_sqlite",
+        "db_stats_p50_ms_sqlite",
+        "db_stats_p50_ms_pg",
+        "db_stats_pg_vs_sqlite",
+    ),
+    "shards": ("shards_ack_p99_ms", "shards_ack_p99_ms_one_process"),
+    "cluster": (
+        "cluster_push_msgs_per_s",
+        "cluster_push_exactly_once",
+        "cluster_kill_exactly_once",
+    ),
 }
 REQUIRED_KEYS = tuple(k for keys in KEYS.values() for k in keys)
 
@@ -268,6 +303,24 @@ def _scale(ctx: _Context) -> dict[str, Any]:
     )
 
 
+def _database(ctx: _Context) -> dict[str, Any]:
+    from bot.bench.database import bench_database
+
+    return bench_database(ctx.workdir, ctx.sizes.db_operations)
+
+
+def _shards(ctx: _Context) -> dict[str, Any]:
+    from bot.bench.shards import bench_shards
+
+    return bench_shards(ctx.settings, ctx.workdir, people=ctx.sizes.people, rounds=ctx.sizes.rounds)
+
+
+def _cluster(ctx: _Context) -> dict[str, Any]:
+    from bot.bench.push_cluster import bench_push_cluster
+
+    return bench_push_cluster(ctx.settings, ctx.workdir, ctx.sizes.cluster_subscribers)
+
+
 _RUNNERS: dict[str, Callable[[_Context], dict[str, Any]]] = {
     "ingest": _ingest,
     "query": _query,
@@ -277,6 +330,9 @@ _RUNNERS: dict[str, Callable[[_Context], dict[str, Any]]] = {
     "push": _push,
     "memory": _memory,
     "scale": _scale,
+    "database": _database,
+    "shards": _shards,
+    "cluster": _cluster,
 }
 
 

@@ -79,6 +79,46 @@ GOALS = (
         unit="ms",
     ),
     Goal("search_100k_vs_numpy", "search at scale vs NumPy brute force", limit=1.5, unit="x"),
+    # Issue 15: several processes. PostgreSQL against SQLite in the same run.
+    Goal(
+        "db_write_p50_ms_pg",
+        "review write p50, PostgreSQL",
+        "db_write_p50_ms_sqlite",
+        "db_write_pg_vs_sqlite",
+        unit="ms",
+    ),
+    Goal("db_write_pg_vs_sqlite", "review write p50, PostgreSQL vs SQLite", limit=2, unit="x"),
+    Goal("db_write_p99_ms_pg", "review write p99, PostgreSQL", "db_write_p99_ms_sqlite", unit="ms"),
+    Goal(
+        "db_stats_p50_ms_pg",
+        "/stats read p50, PostgreSQL",
+        "db_stats_p50_ms_sqlite",
+        "db_stats_pg_vs_sqlite",
+        unit="ms",
+    ),
+    Goal("db_stats_pg_vs_sqlite", "/stats read p50, PostgreSQL vs SQLite", limit=2, unit="x"),
+    Goal("db_stats_p99_ms_pg", "/stats read p99, PostgreSQL", "db_stats_p99_ms_sqlite", unit="ms"),
+    Goal(
+        "shards_ack_p99_ms",
+        "ack p99, two shard processes, 50 people",
+        "shards_ack_p99_ms_one_process",
+        "shards_ack_p99_two_vs_one",
+        250,
+        unit="ms",
+    ),
+    Goal(
+        "cluster_push_msgs_per_s",
+        "push rate, two processes on PostgreSQL",
+        limit=45,
+        at_least=True,
+        unit="/s",
+    ),
+    Goal(
+        "cluster_push_exactly_once", "pushed exactly once (two processes)", limit=1, at_least=True
+    ),
+    Goal("cluster_push_429s", "429s during the two-process push", limit=0),
+    Goal("cluster_kill_exactly_once", "exactly once with one SIGKILLed", limit=1, at_least=True),
+    Goal("cluster_kill_429s", "429s with one SIGKILLed", limit=0),
 )
 
 

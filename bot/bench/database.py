@@ -1,0 +1,105 @@
+"""Review writes and /stats reads on PostgreSQL against SQLite, in the same run.
+
+Both engines hold the same history (people with two months of reviews), and the same
+operations alternate between them, one at a time, so the machine's load falls on both
+alike: `record_review` (one transaction: read the schedule, write it, append the log) and
+`stats` (totals, the 30-day history, the streak; what /stats shows) over a server's visible
+cards. PostgreSQL runs on 127.0.0.1 in a temporary directory with fsync on and asynchronous
+commit (`TempPostgres(durable=True)`), the counterpart of SQLite's WAL with
+`synchronous=NORMAL`: neither flushes every commit, neither loses consistency in a crash.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.bench.stats import ms, percentile, ratio
+
+PEOPLE = 200
+CARDS = 300
+HISTORY_PER_PERSON = 60
+VERDICTS = (("correct", 0.9), ("partial", 0.5), ("incorrect", 0.1))
+
+
+def _fill(store: Any, rng: random.Random, now: datetime) -> None:
+    with store.db.tx():
+        for person in range(PEOPLE):
+            for n in range(HISTORY_PER_PERSON):
+                verdict, score = rng.choice(VERDICTS)
+                store.record_review(
+                    user_id=f"u{person}",
+                    card_id=f"c{rng.randrange(CARDS)}",
+                    score=score,
+                    verdict=verdict,
+                    now=now - timedelta(days=60) + timedelta(hours=n * 24, minutes=person),
+                    guild_id="g1",
+                )
+
+
+def bench_database(workdir: Path, operations: int) -> dict[str, Any]:
+    """p50/p99 of review writes and stats reads per engine, and PostgreSQL / SQLite."""
+    try:
+        from bot.testing.postgres import PostgresUnavailable, TempPostgres
+    except ImportError as exc:  # psycopg missing
+        return {"reason": f"PostgreSQL client missing: {exc}"}
+    from bot.infra.store import ProgressStore
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    visible = [f"c{i}" for i in range(CARDS)]
+    try:
+        server = TempPostgres(durable=True).start()
+    except PostgresUnavailable as exc:
+        return {"reason": str(exc)}
+    try:
+        stores = {
+            "sqlite": ProgressStore(workdir / "bench-progress.sqlite3"),
+            "pg": ProgressStore(server.fresh_database("bench")),
+        }
+        for store in stores.values():
+            _fill(store, random.Random(7), now)
+        writes: dict[str, list[float]] = {name: [] for name in stores}
+        reads: dict[str, list[float]] = {name: [] for name in stores}
+        rng = random.Random(11)
+        for i in range(operations):
+            person, card = f"u{rng.randrange(PEOPLE)}", f"c{rng.randrange(CARDS)}"
+            verdict, score = rng.choice(VERDICTS)
+            when = now + timedelta(seconds=i)
+            order = list(stores.items()) if i % 2 else list(reversed(stores.items()))
+            for name, store in order:
+                t0 = time.perf_counter()
+                store.record_review(
+                    user_id=person,
+                    card_id=card,
+                    score=score,
+                    verdict=verdict,
+                    now=when,
+                    guild_id="g1",
+                )
+                writes[name].append(time.perf_counter() - t0)
+            for name, store in order:
+                t0 = time.perf_counter()
+                store.stats(person, when, among=visible)
+                reads[name].append(time.perf_counter() - t0)
+        for store in stores.values():
+            store.close()
+    finally:
+        server.stop()
+    figures: dict[str, Any] = {
+        "db_operations": operations,
+        "db_history_reviews": PEOPLE * HISTORY_PER_PERSON,
+    }
+    for kind, samples in (("write", writes), ("stats", reads)):
+        for name in ("sqlite", "pg"):
+            figures[f"db_{kind}_p50_ms_{name}"] = ms(percentile(samples[name], 50))
+            figures[f"db_{kind}_p99_ms_{name}"] = ms(percentile(samples[name], 99))
+        figures[f"db_{kind}_pg_vs_sqlite"] = ratio(
+            percentile(samples["pg"], 50), percentile(samples["sqlite"], 50)
+        )
+        figures[f"db_{kind}_p99_pg_vs_sqlite"] = ratio(
+            percentile(samples["pg"], 99), percentile(samples["sqlite"], 99)
+        )
+    return figures
