@@ -111,8 +111,17 @@ def test_smoke_bench_writes_every_key(
         "llm_ttft_s",
         "rss_mb",
         "search_100k_vs_numpy",
+        "db_write_pg_vs_sqlite",  # PostgreSQL is part of the product: a real server is started
+        "db_stats_pg_vs_sqlite",
+        "shards_ack_p99_ms",
+        "shards_ack_p99_ms_one_process",
+        "cluster_push_msgs_per_s",
     ):
         assert results[key] is not None, (key, results["reasons"].get(key))
+    # Correctness, not speed: every subscriber got exactly one push, with and without a kill.
+    assert results["cluster_push_exactly_once"] is True
+    assert results["cluster_kill_exactly_once"] is True
+    assert results["cluster_push_delivered_once"] == SMOKE.cluster_subscribers
     assert results["query_p99_ms"] >= results["query_p50_ms"]
     assert results["ingest_cards"] == SMOKE.ingest_cards
     assert results["search_scale_vectors"] == SMOKE.scale_vectors
