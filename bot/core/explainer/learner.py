@@ -32,7 +32,13 @@ ABOUT_THRESHOLD = 0.3
 MAX_CLAUSES = 6
 MAX_CLAUSE_CHARS = 160
 
-_CLAUSE = re.compile(r"\s*(?:;|:|,\s+(?=(?:but|while|whereas|so|and then)\b))\s*", re.IGNORECASE)
+# ", and" starts a new claim only before a new subject ("…, and both count words"); before
+# anything else it usually ends a list ("CBOW, skip-gram, and GloVe"), which stays whole.
+_NEW_SUBJECT = r"and\s+(?=(?:it|they|both|this|these|those|each|we|you|there|he|she)\b)"
+_CLAUSE = re.compile(
+    rf"\s*(?:;|:|,\s+(?=(?:but|while|whereas|so|and then)\b)|,\s+{_NEW_SUBJECT})\s*",
+    re.IGNORECASE,
+)
 _LEAD = re.compile(r"^(?:but|while|whereas|so|and then)\s+", re.IGNORECASE)
 
 
@@ -63,7 +69,7 @@ class AnswerParts:
 
 
 def clauses(answer: str) -> list[str]:
-    """The answer's sentences, long ones split at ";", ":" and ", but" (at most a few)."""
+    """The answer's sentences, split at ";", ":", ", but" and ", and <subject>" (a few at most)."""
     out: list[str] = []
     for sentence in split_sentences(answer):
         for part in _CLAUSE.split(sentence):

@@ -116,6 +116,21 @@ def test_the_answer_is_split_into_claims_matched_to_points(
     assert [c.point for c in parts.wrong] == [points[0]]
 
 
+def test_and_splits_a_claim_only_before_a_new_subject() -> None:
+    # "…, and both count words" is a second claim (confirming the first half must not
+    # confirm it); "…, and GloVe" ends a list and stays one claim.
+    assert clauses("It uses CBOW and skip-gram, and both count word frequencies.") == [
+        "It uses CBOW and skip-gram",
+        "both count word frequencies",
+    ]
+    assert clauses("It learns from CBOW, skip-gram, and GloVe vectors.") == [
+        "It learns from CBOW, skip-gram, and GloVe vectors"
+    ]
+    assert clauses("Splits text into tokens, and the model reads them.") == [
+        "Splits text into tokens, and the model reads them"
+    ]
+
+
 def test_a_claim_that_names_no_subject_is_corrected_by_the_point_the_question_asks(
     cards: list[Card], embedder: Embedder
 ) -> None:
