@@ -6,19 +6,17 @@ The datasets stay outside the repository: `--data DIR`, or the `FLASHTUTOR_ASAG_
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.core.grading import FEATURES, Grader, GraderParams
-from bot.errors import ConfigError, InputError
+from bot.core.ports import PairScorer
+from bot.errors import ConfigError
 from bot.eval.grading.adversarial import (
     SEED_DECK,
     adversarial_answers,
@@ -26,21 +24,44 @@ from bot.eval.grading.adversarial import (
     seed_cards,
 )
 from bot.eval.grading.cache import CachedEmbedder
+from bot.eval.grading.export import export, score_predictions
+from bot.eval.grading.loaders import (
+    SEMEVAL_TESTS,
+    AsagItem,
+    load_mohler,
+    load_semeval,
+    mohler_folds,
+    triples,
+)
 from bot.eval.grading.metrics import best_threshold, fit_logistic, macro_f1, pearson, rmse
+from bot.eval.grading.stack import (
+    CachedPairScorer,
+    describe,
+    fit_pair,
+    held_out_questions,
+    mohler_profile_pair,
+    with_pair,
+)
 from bot.infra.embedder import Embedder
 from bot.settings import Settings
 
 __all__ = [
     "SEED_DECK",
+    "SEMEVAL_TESTS",
     "AsagItem",
     "CachedEmbedder",
     "adversarial_answers",
     "adversarial_check",
     "best_threshold",
+    "export",
     "fit_logistic",
+    "load_mohler",
+    "load_semeval",
     "macro_f1",
+    "mohler_folds",
     "pearson",
     "rmse",
+    "score_predictions",
     "seed_cards",
 ]
 
@@ -60,90 +81,7 @@ def data_folder(given: Path | None = None) -> Path:
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "core" / "grading" / "model.json"
 MOHLER_WEIGHT = 4.0
-SEMEVAL_TESTS = ("test-unseen-answers", "test-unseen-questions", "test-unseen-domains")
-
-
-@dataclass(frozen=True, slots=True)
-class AsagItem:
-    """One human-graded student answer; `gold` is 0..1 (Mohler: mean score / 5; SemEval: 0/1)."""
-
-    dataset: str
-    split: str
-    qid: str
-    question: str
-    reference: str
-    answer: str
-    gold: float
-    label: str = ""  # SemEval's own label: correct, incorrect, or (3-way) contradictory
-
-
-def load_mohler(data: Path) -> list[AsagItem]:
-    """All 2,273 Mohler 2011 answers; `qid` is `assignment.question`."""
-    path = data / "mohler2011" / "mohler2011.csv"
-    if not path.is_file():
-        raise InputError(f"Mohler data not found: {path}")
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            AsagItem(
-                dataset="mohler",
-                split="all",
-                qid=row["qid"],
-                question=row["question"],
-                reference=row["reference_answer"],
-                answer=row["student_answer"],
-                gold=float(row["score_avg"]) / 5.0,
-            )
-            for row in csv.DictReader(handle)
-        ]
-
-
-def load_semeval(
-    split: str, corpus: str = "sciEntsBank", *, data: Path, ways: int = 2
-) -> list[AsagItem]:
-    """SemEval-2013 items of `corpus` for `split` ("training" or a `SEMEVAL_TESTS` name).
-
-    `ways` is 2 (correct / incorrect) or 3 (correct / contradictory / incorrect); `gold` is 1
-    for correct either way. A question with several reference answers (Beetle) keeps the
-    first one marked BEST.
-    """
-    path = data / "semeval2013-task7" / "semeval-3way.zip"
-    if not path.is_file():
-        raise InputError(f"SemEval data not found: {path}")
-    way = f"{ways}way"
-    prefix = f"training/{way}/{corpus}/" if split == "training" else f"test/{way}/{corpus}/{split}/"
-    items: list[AsagItem] = []
-    with zipfile.ZipFile(path) as archive:
-        names = sorted(n for n in archive.namelist() if n.startswith(prefix) and n.endswith(".xml"))
-        if not names:
-            raise InputError(f"no SemEval files under {prefix} in {path}")
-        for name in names:
-            root = ET.fromstring(archive.read(name))
-            refs = root.findall("./referenceAnswers/referenceAnswer")
-            best = [r for r in refs if r.get("category", "BEST") == "BEST"] or refs
-            for answer in root.findall("./studentAnswers/studentAnswer"):
-                items.append(
-                    AsagItem(
-                        dataset=f"semeval-{corpus}",
-                        split=split,
-                        qid=root.get("id", name),
-                        question=(root.findtext("questionText") or "").strip(),
-                        reference=(best[0].text or "").strip(),
-                        answer=(answer.text or "").strip(),
-                        gold=1.0 if answer.get("accuracy") == "correct" else 0.0,
-                        label=answer.get("accuracy", ""),
-                    )
-                )
-    return items
-
-
-def _triples(items: Sequence[AsagItem]) -> list[tuple[str, str, str]]:
-    return [(i.question, i.reference, i.answer) for i in items]
-
-
-def mohler_folds(items: Sequence[AsagItem], n_folds: int = 6) -> np.ndarray:
-    """Fold number per Mohler item: whole assignments are held out together (2 per fold)."""
-    assignment = np.array([int(i.qid.split(".")[0]) for i in items])
-    return (assignment - 1) % n_folds
+PAIR_RECORD = Path(__file__).resolve().parents[1] / "infra" / "models" / "crossenc.json"
 
 
 def fit_params(
@@ -209,11 +147,21 @@ def naive_cosine(embedder: Embedder, items: Sequence[AsagItem]) -> np.ndarray:
     return np.asarray((answers * references).sum(axis=1), dtype=float)
 
 
-def calibrate(embedder: Embedder, data: Path) -> tuple[GraderParams, dict[str, Any]]:
-    """Fit the shipped model on SemEval sciEntsBank training + all of Mohler."""
+def _pair_rows(embedder: Embedder, scorer: PairScorer, items: Sequence[AsagItem]) -> np.ndarray:
+    return Grader(embedder, GraderParams(), pair_scorer=scorer).pair_features(triples(items))
+
+
+def calibrate(
+    embedder: Embedder, data: Path, scorer: PairScorer | None = None
+) -> tuple[GraderParams, dict[str, Any]]:
+    """Fit the shipped model on SemEval sciEntsBank training + all of Mohler.
+
+    With a `scorer`, also the stacked part (`bot.eval.grading.stack`), on the rows the
+    cross-encoder never trained on.
+    """
     grader = Grader(embedder, GraderParams())
     train, mohler = load_semeval("training", data=data), load_mohler(data)
-    x_train, x_mohler = grader.features(_triples(train)), grader.features(_triples(mohler))
+    x_train, x_mohler = grader.features(triples(train)), grader.features(triples(mohler))
     y_train = np.array([i.gold for i in train])
     y_mohler = np.array([i.gold for i in mohler])
     params = fit_params(
@@ -234,63 +182,112 @@ def calibrate(embedder: Embedder, data: Path) -> tuple[GraderParams, dict[str, A
         test = folds == fold
         fold_params = fit_params(x_train[~test], y_train[~test], x_mohler, y_mohler, "cv")
         held_out[test] = fold_params.probability(x_train[test]) >= fold_params.correct_at
-    return params, {
+    report: dict[str, Any] = {
         "semeval_training_macro_f1": round(train_f1, 4),
         "semeval_training_cv_unseen_questions_macro_f1": round(
             macro_f1(y_train > 0.5, held_out), 4
         ),
     }
+    if scorer is None:
+        return params, report
+    dev = np.array([i.qid in held_out_questions(PAIR_RECORD) for i in train])
+    dev_items = [i for i, d in zip(train, dev, strict=True) if d]
+    p_dev, p_mohler = _pair_rows(embedder, scorer, dev_items), _pair_rows(embedder, scorer, mohler)
+    b_dev, b_mohler = params.probability(x_train[dev]), params.probability(x_mohler)
+    pair, offset = fit_pair((b_dev, p_dev, y_train[dev]), (b_mohler, p_mohler, y_mohler))
+    # Selection figure: the cross-encoder's held-out questions, 4 folds of whole questions.
+    dev_q = np.array([fold_of[i.qid] % 4 for i in dev_items])
+    stacked, base_only = np.zeros(len(dev_items), bool), np.zeros(len(dev_items), bool)
+    for fold in range(4):
+        t = dev_q == fold
+        fold_pair, _ = fit_pair(
+            (b_dev[~t], p_dev[~t], y_train[dev][~t]), (b_mohler, p_mohler, y_mohler)
+        )
+        stacked[t] = fold_pair.probability(b_dev[t], p_dev[t]) >= fold_pair.correct_at
+        base_only[t] = b_dev[t] >= params.correct_at
+    gold_dev = y_train[dev] > 0.5
+    report["pair"] = {
+        "rows": {"semeval_held_out_questions": len(dev_items), "mohler": len(mohler)},
+        "weights": describe(pair),
+        "cv_held_out_questions_macro_f1": round(macro_f1(gold_dev, stacked), 4),
+        "same_rows_base_model_macro_f1": round(macro_f1(gold_dev, base_only), 4),
+    }
+    return with_pair(params, pair, offset), report
 
 
 def mohler_cross_validated(
-    embedder: Embedder, data: Path, n_folds: int = 6
-) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out Mohler scores: each fold graded by a model fitted without its assignments."""
+    embedder: Embedder, data: Path, scorer: PairScorer | None = None, n_folds: int = 6
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Held-out Mohler scores: each fold graded by a model fitted without its assignments.
+
+    Keyed "grader" (embedding model alone) and, with a `scorer`, "grader_crossenc".
+    """
     grader = Grader(embedder, GraderParams())
     train, mohler = load_semeval("training", data=data), load_mohler(data)
-    x_train, x_mohler = grader.features(_triples(train)), grader.features(_triples(mohler))
+    x_train, x_mohler = grader.features(triples(train)), grader.features(triples(mohler))
     y_train = np.array([i.gold for i in train])
     y_mohler = np.array([i.gold for i in mohler])
     folds = mohler_folds(mohler, n_folds)
-    scores = np.zeros(len(mohler))
+    names = ["grader"] if scorer is None else ["grader", "grader_crossenc"]
+    scores = {n: np.zeros(len(mohler)) for n in names}
+    if scorer is not None:
+        dev = np.array([i.qid in held_out_questions(PAIR_RECORD) for i in train])
+        p_dev = _pair_rows(embedder, scorer, [i for i, d in zip(train, dev, strict=True) if d])
+        p_mohler = _pair_rows(embedder, scorer, mohler)
     for fold in range(n_folds):
         held = folds == fold
         params = fit_params(x_train, y_train, x_mohler[~held], y_mohler[~held], f"fold {fold}")
-        fold_grader = Grader(embedder, mohler_profile(params))
-        held_items = [m for m, h in zip(mohler, held, strict=True) if h]
-        grades = fold_grader.grade_many(_triples(held_items))
-        scores[held] = [g.score for g in grades]
-    return scores, y_mohler
+        held_items = triples([m for m, h in zip(mohler, held, strict=True) if h])
+        graders = {"grader": Grader(embedder, mohler_profile(params))}
+        if scorer is not None:
+            pair, offset = fit_pair(
+                (params.probability(x_train[dev]), p_dev, y_train[dev]),
+                (params.probability(x_mohler[~held]), p_mohler[~held], y_mohler[~held]),
+            )
+            stacked = mohler_profile_pair(with_pair(params, pair, offset))
+            graders["grader_crossenc"] = Grader(embedder, stacked, pair_scorer=scorer)
+        for name, fold_grader in graders.items():
+            scores[name][held] = [g.score for g in fold_grader.grade_many(held_items)]
+    return {n: (v, y_mohler) for n, v in scores.items()}
 
 
-def evaluate(embedder: Embedder, data: Path, params: GraderParams) -> dict[str, Any]:
-    """Every test figure, next to the naive-cosine baseline measured in the same run."""
-    grader = Grader(embedder, params)
+def evaluate(
+    embedder: Embedder, data: Path, params: GraderParams, scorer: PairScorer | None = None
+) -> dict[str, Any]:
+    """Every test figure, next to the naive-cosine baseline measured in the same run.
+
+    With a `scorer` (and `params.pair`), "grader_crossenc" beside "grader" (embedding only).
+    """
+    graders = {"grader": Grader(embedder, params)}
+    if scorer is not None and params.pair is not None:
+        graders["grader_crossenc"] = Grader(embedder, params, pair_scorer=scorer)
     train = load_semeval("training", data=data)
     cut = best_threshold(naive_cosine(embedder, train), np.array([i.gold for i in train]))
     result: dict[str, Any] = {"naive_cosine_cut": cut, "semeval_macro_f1": {}}
     for split in SEMEVAL_TESTS:
         items = load_semeval(split, data=data)
         gold = np.array([i.gold for i in items]) > 0.5
-        grades = grader.grade_many(_triples(items))
-        result["semeval_macro_f1"][split] = {
-            "grader": round(macro_f1(gold, [g.verdict == "correct" for g in grades]), 4),
-            "naive_cosine": round(macro_f1(gold, naive_cosine(embedder, items) >= cut), 4),
-            "n": len(items),
-        }
+        row: dict[str, Any] = {}
+        for name, grader in graders.items():
+            grades = grader.grade_many(triples(items))
+            row[name] = round(macro_f1(gold, [g.verdict == "correct" for g in grades]), 4)
+        row["naive_cosine"] = round(macro_f1(gold, naive_cosine(embedder, items) >= cut), 4)
+        result["semeval_macro_f1"][split] = {**row, "n": len(items)}
     mohler = load_mohler(data)
-    scores, gold_m = mohler_cross_validated(embedder, data)
     naive = naive_cosine(embedder, mohler)
-    result["mohler"] = {
-        "grader_pearson_r": round(pearson(scores, gold_m), 4),
-        "grader_rmse_0_5": round(rmse(scores * 5, gold_m * 5), 4),
-        "naive_cosine_pearson_r": round(pearson(naive, gold_m), 4),
-        "naive_cosine_rmse_0_5": round(rmse(naive * 5, gold_m * 5), 4),
+    result["mohler"] = {}
+    for name, (scores, gold_m) in mohler_cross_validated(
+        embedder, data, scorer if len(graders) > 1 else None
+    ).items():
+        result["mohler"][f"{name}_pearson_r"] = round(pearson(scores, gold_m), 4)
+        result["mohler"][f"{name}_rmse_0_5"] = round(rmse(scores * 5, gold_m * 5), 4)
+    result["mohler"] |= {
+        "naive_cosine_pearson_r": round(pearson(naive, np.array([m.gold for m in mohler])), 4),
         "n": len(mohler),
         "protocol": "6 folds of whole assignments; each fold graded by a model fitted without it",
     }
     cards = seed_cards()
-    result["adversarial"] = adversarial_check(grader, cards)
+    result["adversarial"] = {n: adversarial_check(g, cards) for n, g in graders.items()}
     attack = [(q, r, a) for q, r in cards for _, a in adversarial_answers(q, r) if a.strip()]
     answers = embedder.embed([a for _, _, a in attack], 64)
     references = embedder.embed([r for _, r, _ in attack], 64)
@@ -300,44 +297,6 @@ def evaluate(embedder: Embedder, data: Path, params: GraderParams) -> dict[str, 
     return result
 
 
-def export(data: Path, out: Path) -> list[Path]:
-    """Write each test set as `NAME.jsonl` (question, reference, answer) + `NAME.gold.jsonl`."""
-    out.mkdir(parents=True, exist_ok=True)
-    sets = {split: load_semeval(split, data=data) for split in SEMEVAL_TESTS}
-    sets["mohler"] = load_mohler(data)
-    written: list[Path] = []
-    for name, items in sets.items():
-        path = out / f"{name}.jsonl"
-        with (
-            path.open("w", encoding="utf-8") as inputs,
-            (out / f"{name}.gold.jsonl").open("w", encoding="utf-8") as gold,
-        ):
-            for i in items:
-                line = {"question": i.question, "reference": i.reference, "answer": i.answer}
-                inputs.write(json.dumps(line, ensure_ascii=False) + "\n")
-                meta = {"dataset": i.dataset, "split": i.split, "qid": i.qid, "gold": i.gold}
-                gold.write(json.dumps(meta) + "\n")
-        written.append(path)
-    return written
-
-
-def score_predictions(gold_path: Path, pred_path: Path) -> dict[str, float]:
-    """Metrics for `flashtutor grade --batch` output against an exported gold file."""
-    gold = [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
-    pred = [json.loads(line) for line in pred_path.read_text("utf-8").splitlines() if line]
-    if len(gold) != len(pred):
-        raise InputError(f"{len(pred)} predictions for {len(gold)} gold lines")
-    y = np.array([g["gold"] for g in gold])
-    s = np.array([p["score"] for p in pred])
-    correct = [p["verdict"] == "correct" for p in pred]
-    return {
-        "n": len(y),
-        "macro_f1": round(macro_f1(y > 0.5, correct), 4),
-        "pearson_r": round(pearson(s, y), 4),
-        "rmse_0_5": round(rmse(s * 5, y * 5), 4),
-    }
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m bot.eval.asag {calibrate,evaluate,export,score}`."""
     parser = argparse.ArgumentParser(prog="python -m bot.eval.asag", description=__doc__)
@@ -345,6 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--data", type=Path, help="ASAG data folder (default: the FLASHTUTOR_ASAG_DATA setting)"
     )
     parser.add_argument("--cache", type=Path, help="pickle file caching embeddings")
+    parser.add_argument(
+        "--pair-scorer",
+        default=None,
+        help="cross-encoder: crossenc, none, or a .onnx path (default: the pair_scorer setting)",
+    )
+    parser.add_argument("--pair-cache", type=Path, help="pickle file caching its outputs")
     sub = parser.add_subparsers(dest="command", required=True)
     cal = sub.add_parser(
         "calibrate", help="fit on training data, write bot/core/grading/model.json"
@@ -375,20 +340,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = CachedEmbedder(
         load_embedder(settings.embedder, models_dir=settings.models_dir), args.cache
     )
+    from bot.infra.pair_scorer import build_pair_scorer
+
+    inner = build_pair_scorer(args.pair_scorer or settings.pair_scorer)
+    scorer = CachedPairScorer(inner, args.pair_cache) if inner is not None else None
     try:
         if args.command == "calibrate":
-            params, report = calibrate(embedder, args.data)
+            params, report = calibrate(embedder, args.data, scorer)
             args.out.write_text(json.dumps(params.to_dict(), indent=2) + "\n", "utf-8")
             print(json.dumps({"written": str(args.out), **report}))
         else:
             params = GraderParams.from_dict(json.loads(args.params.read_text("utf-8")))
-            figures = evaluate(embedder, args.data, params)
+            figures = evaluate(embedder, args.data, params, scorer)
             text = json.dumps(figures, indent=2)
             print(text)
             if args.json:
                 args.json.write_text(text + "\n", "utf-8")
     finally:
         embedder.save()
+        if scorer is not None:
+            scorer.save()
     return 0
 
 

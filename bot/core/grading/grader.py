@@ -10,11 +10,8 @@ answer's text alone rules out.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -30,10 +27,11 @@ from bot.core.grading.contradiction import (
 )
 from bot.core.grading.features import Alignment, Vector, align, texts_to_embed, units_of
 from bot.core.grading.guards import COPY_COSINE, Answer, analyse_answer
+from bot.core.grading.lru import LRU
 from bot.core.grading.params import FEATURES, GraderParams
 from bot.core.grading.points import Reference, prepare_reference, split_key_points
 from bot.core.grading.result import Grade, PointGrade, PointState, Verdict
-from bot.core.ports import Embedder
+from bot.core.ports import Embedder, PairScorer
 from bot.core.words import stem
 
 _COS_AQ = FEATURES.index("cos_answer_question")
@@ -42,48 +40,47 @@ Neighbours = Sequence[tuple[str, str]]
 _DUPLICATE = 0.95  # a "neighbour" whose reference is this close is the same card again
 
 
-class _LRU:
-    """A small thread-safe LRU map."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-
-
 @dataclass(frozen=True, slots=True)
 class _Item:
     ref: Reference
     ans: Answer
     max_score: float
     neighbours: tuple[tuple[Reference, Answer], ...]
+    pair: npt.NDArray[np.float32] | None = None  # the cross-encoder's (correct, contra, incorrect)
 
 
 class Grader:
-    """Grades free-text answers against a reference answer with a bundled embedder."""
+    """Grades free-text answers against a reference answer with a bundled embedder.
+
+    With a `pair_scorer` (the cross-encoder) whose part the model was calibrated for
+    (`GraderParams.pair`), the score stacks the cross-encoder's probabilities on the
+    embedding model's; without one, grading is the embedding model alone.
+    """
 
     def __init__(
-        self, embedder: Embedder, params: GraderParams | None = None, cache_size: int = 20_000
+        self,
+        embedder: Embedder,
+        params: GraderParams | None = None,
+        cache_size: int = 20_000,
+        pair_scorer: PairScorer | None = None,
     ) -> None:
         self._embedder = embedder
         self.params = params if params is not None else GraderParams.bundled()
-        self._vectors = _LRU(cache_size)
-        self._references = _LRU(4096)
-        self._claims = _LRU(4096)
+        pair = self.params.pair
+        self._scorer = pair_scorer
+        self._stacked = pair is not None and pair_scorer is not None
+        self._cuts = (
+            (pair.correct_at, pair.partial_at)
+            if pair is not None and self._stacked
+            else (self.params.correct_at, self.params.partial_at)
+        )
+        # The guards cap below the cuts in force.
+        self._guard_params = replace(
+            self.params, correct_at=self._cuts[0], partial_at=self._cuts[1]
+        )
+        self._vectors = LRU(cache_size)
+        self._references = LRU(4096)
+        self._claims = LRU(4096)
 
     def key_points(self, reference: str) -> list[str]:
         """The reference's key points, in order: what the feedback lists refer to."""
@@ -142,6 +139,21 @@ class Grader:
             rows.extend(align(ref, ans, vectors).row for ref, ans in prepared)
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
+    def pair_features(self, items: Sequence[tuple[str, str, str]]) -> npt.NDArray[np.float64]:
+        """The cross-encoder's (correct, contradictory, incorrect) per triple, for calibration.
+
+        Exactly what grading feeds the stacked model; an answer with nothing to grade is
+        (0, 0, 1).
+        """
+        out = np.tile(np.array([0.0, 0.0, 1.0]), (len(items), 1))
+        if self._scorer is None:
+            raise ValueError("this grader has no pair scorer")
+        prepared = [_Item(self._reference(q, r), self._answer(q, a), 1.0, ()) for q, r, a in items]
+        for n, item in enumerate(self._score_pairs(prepared)):
+            if item.pair is not None:
+                out[n] = item.pair
+        return out
+
     # -- internals ---------------------------------------------------------------------
 
     def _reference(self, question: str, reference: str) -> Reference:
@@ -161,7 +173,7 @@ class Grader:
         return cached
 
     def _answer(self, question: str, answer: str) -> Answer:
-        return analyse_answer(question, answer, self.params)
+        return analyse_answer(question, answer, self._guard_params)
 
     def _embed_all(self, prepared: Sequence[tuple[Reference, Answer]]) -> dict[str, Vector]:
         wanted: dict[str, None] = {}
@@ -199,9 +211,26 @@ class Grader:
                 if nr.strip() and (nq, nr) != (q, r)
             )
             prepared.append(_Item(ref, ans, max_score, others))
+        if self._stacked:
+            prepared = self._score_pairs(prepared)
         pairs = [(i.ref, i.ans) for i in prepared] + [p for i in prepared for p in i.neighbours]
         vectors = self._embed_all(pairs)
         return [self._judge(item, vectors) for item in prepared]
+
+    def _score_pairs(self, prepared: list[_Item]) -> list[_Item]:
+        """The cross-encoder's probabilities for each gradable answer against its reference."""
+        assert self._scorer is not None
+        todo = [n for n, i in enumerate(prepared) if i.ans.text and i.ref.points]
+        probs = self._scorer.score(
+            [
+                (prepared[n].ref.question, prepared[n].ref.reference, prepared[n].ans.text)
+                for n in todo
+            ]
+        )
+        out = list(prepared)
+        for n, row in zip(todo, probs, strict=True):
+            out[n] = replace(prepared[n], pair=row)
+        return out
 
     def _judge(self, item: _Item, vectors: dict[str, Vector]) -> Grade:
         ref, ans, params = item.ref, item.ans, self.params
@@ -209,10 +238,15 @@ class Grader:
             reason = "the card has no reference answer to grade against"
             return Grade(0.0, "incorrect", [], [], [*ans.reasons, reason])
         al = align(ref, ans, vectors)
-        raw = float(params.probability(al.row[None, :])[0]) if ans.text else 0.0
+        base = float(params.probability(al.row[None, :])[0]) if ans.text else 0.0
+        raw = base
+        if item.pair is not None and params.pair is not None:
+            pairs = item.pair[None, :].astype(np.float64)
+            raw = float(params.pair.probability(np.array([base]), pairs)[0])
+        correct_at, partial_at = self._cuts
         reasons = list(ans.reasons)
-        below_correct = max(0.0, params.correct_at - 0.01)
-        below_partial = max(0.0, params.partial_at - 0.01)
+        below_correct = max(0.0, correct_at - 0.01)
+        below_partial = max(0.0, partial_at - 0.01)
         cap = ans.cap
         if ans.repeats_question and al.row[_COS_AQ] >= COPY_COSINE:
             reasons.append("the answer only repeats the question")
@@ -222,7 +256,7 @@ class Grader:
             cap = min(cap, below_partial)
         # Points are not credited when a guard ruled the answer out (copied question,
         # instructions to the grader, scrambled words).
-        creditable = cap >= params.partial_at
+        creditable = cap >= partial_at
         states, said = self._states(ref, ans, al, creditable)
         contradicted = [p for p, s in zip(ref.points, states, strict=True) if s == "contradicted"]
         covered = [p for p, s in zip(ref.points, states, strict=True) if s == "covered"]
@@ -238,8 +272,8 @@ class Grader:
         if foreign >= params.foreign_at:
             reasons.append("the answer uses other cards' terms in place of this card's")
             cap = min(cap, below_correct)
-        if raw >= params.correct_at and item.neighbours and cap > below_correct:
-            rival = self._rival(item, vectors, raw)
+        if raw >= correct_at and item.neighbours and cap > below_correct:
+            rival = self._rival(item, vectors, base)
             if rival is not None:
                 reasons.append(f"the answer fits another card better: “{rival}”")
                 cap = min(cap, below_correct)
@@ -342,9 +376,10 @@ class Grader:
         return None
 
     def _verdict(self, score: float, covers_a_point: bool) -> Verdict:
-        if score >= self.params.correct_at:
+        correct_at, partial_at = self._cuts
+        if score >= correct_at:
             return "correct"
         # Getting one key point right is partial credit, whatever the overall score.
-        if score >= self.params.partial_at or covers_a_point:
+        if score >= partial_at or covers_a_point:
             return "partial"
         return "incorrect"

@@ -30,6 +30,38 @@ FEATURES = (
     "negation_mismatch",
 )
 
+PAIR_FEATURES = ("base_logit", "pair_logit_correct", "pair_logit_contradictory")
+"""The stacked model's inputs when a `PairScorer` is given: the model above, as a logit, and
+the cross-encoder's P(correct) and P(contradictory) for the answer against the whole
+reference, as logits."""
+
+
+def logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """log(p / (1 - p)), with p kept off 0 and 1."""
+    q = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.asarray(np.log(q / (1 - q)), dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class PairParams:
+    """The cross-encoder's part: a logistic model over `PAIR_FEATURES`, and its own cuts.
+
+    Fitted on rows the cross-encoder never trained on (`python -m bot.eval.asag calibrate`).
+    """
+
+    weights: tuple[float, ...] = (1.0, 0.0, 0.0)
+    bias: float = 0.0
+    correct_at: float = 0.5
+    partial_at: float = 0.25
+
+    def probability(
+        self, base: npt.NDArray[np.float64], pairs: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """Score from the base model's probabilities and (n, 3) cross-encoder probabilities."""
+        x = np.column_stack([logit(base), logit(pairs[:, 0]), logit(pairs[:, 1])])
+        z = x @ np.asarray(self.weights) + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
 
 @dataclass(frozen=True, slots=True)
 class GraderParams:
@@ -51,6 +83,8 @@ class GraderParams:
     """Another card that scores this much above the card itself is what the answer answers."""
     foreign_at: float = 0.34
     """`correct` is ruled out when this share of the answer's words belong to other cards only."""
+    pair: PairParams | None = None
+    """How the cross-encoder's probabilities join the score (None: not calibrated for one)."""
     provenance: str = "uncalibrated defaults"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -58,6 +92,8 @@ class GraderParams:
         """Plain-data form, as stored in model.json."""
         data = asdict(self)
         data["features"] = list(self.features)
+        if self.pair is None:
+            data.pop("pair")
         return data
 
     @classmethod
@@ -82,6 +118,7 @@ class GraderParams:
             about_at=float(data.get("about_at", 0.5)),
             neighbour_margin=float(data.get("neighbour_margin", 0.1)),
             foreign_at=float(data.get("foreign_at", 0.34)),
+            pair=None if not data.get("pair") else _pair_params(data["pair"]),
             provenance=str(data.get("provenance", "")),
             extra=dict(data.get("extra", {})),
         )
@@ -92,8 +129,23 @@ class GraderParams:
         text = resources.files("bot.core.grading").joinpath("model.json").read_text("utf-8")
         return cls.from_dict(json.loads(text))
 
+    def logits(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The logistic model's logits over rows of raw feature values."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return np.asarray(z @ np.asarray(self.weights) + self.bias, dtype=np.float64)
+
     def probability(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Logistic model over rows of raw feature values."""
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        logits = z @ np.asarray(self.weights) + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(x), -30.0, 30.0)))
+
+
+def _pair_params(data: dict[str, Any]) -> PairParams:
+    weights = tuple(float(v) for v in data["weights"])
+    if len(weights) != len(PAIR_FEATURES):
+        raise ConfigError(f"grading model's pair weights {weights} do not match {PAIR_FEATURES}")
+    return PairParams(
+        weights=weights,
+        bias=float(data["bias"]),
+        correct_at=float(data["correct_at"]),
+        partial_at=float(data["partial_at"]),
+    )
