@@ -122,8 +122,8 @@ class Services:
 
     @cached_property
     def grader(self) -> Grader:
-        """The calibrated answer grader."""
-        return Grader(self.embedder)
+        """The calibrated answer grader, with the cross-encoder when it is on and calibrated for."""
+        return Grader(self.embedder, pair_scorer=self.pair_scorer)
 
     @cached_property
     def llm(self) -> LLMService | None:

@@ -176,9 +176,11 @@ def _query(ctx: _Context) -> dict[str, Any]:
 
 def _grade(ctx: _Context) -> dict[str, Any]:
     from bot.bench.grade import bench_grade
+    from bot.infra.pair_scorer import build_pair_scorer
 
     cards = ctx.seed_cards()[: ctx.sizes.grade_cards]
-    return bench_grade(ctx.embedder, cards, rounds=ctx.sizes.grade_rounds)
+    scorer = build_pair_scorer(ctx.settings.pair_scorer)  # as `flashtutor run` grades
+    return bench_grade(ctx.embedder, cards, rounds=ctx.sizes.grade_rounds, pair_scorer=scorer)
 
 
 def _llm(ctx: _Context) -> dict[str, Any]:

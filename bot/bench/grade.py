@@ -19,6 +19,7 @@ from bot.bench.stats import ms, percentile, timed
 from bot.core.cards import Card
 from bot.core.grading import Grader, split_key_points
 from bot.core.neighbours import NEIGHBOURS
+from bot.core.ports import PairScorer
 from bot.infra.embedder import Embedder
 
 _WORDS = re.compile(r"\S+")
@@ -48,14 +49,25 @@ def _neighbours(
     return out
 
 
-def bench_grade(embedder: Embedder, cards: Sequence[Card], *, rounds: int = 2) -> dict[str, Any]:
-    """p50/p99 of `Grader.grade` with warm references, and p50 with cold ones."""
+def bench_grade(
+    embedder: Embedder,
+    cards: Sequence[Card],
+    *,
+    rounds: int = 2,
+    pair_scorer: PairScorer | None = None,
+) -> dict[str, Any]:
+    """p50/p99 of `Grader.grade` with warm references, and p50 with cold ones.
+
+    With `pair_scorer` (the settings' cross-encoder, as `flashtutor run` grades) the grader
+    stacks it and runs its veto; the cross-encoder has no cache, so each grade pays for it.
+    """
     answers = typical_answers(cards)
     near = _neighbours(embedder, cards, answers)
     warm: list[float] = []
     cold: list[float] = []
     for _ in range(rounds):
-        grader = Grader(embedder)  # a fresh cache each round: answers are new to it
+        # A fresh cache each round: answers are new to it.
+        grader = Grader(embedder, pair_scorer=pair_scorer)
         for card in cards:
             _, t = timed(grader.grade, card.question, card.answer, "no idea at all")
             cold.append(t)
@@ -64,6 +76,7 @@ def bench_grade(embedder: Embedder, cards: Sequence[Card], *, rounds: int = 2) -
             _, t = timed(grade, card.question, card.answer, answer)
             warm.append(t)
     return {
+        "grade_pair_scorer": pair_scorer.name if pair_scorer is not None else "none",
         "grade_samples": len(warm),
         "grade_neighbours": NEIGHBOURS,
         "grade_p50_ms": ms(percentile(warm, 50)),

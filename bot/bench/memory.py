@@ -35,11 +35,14 @@ def _load_and_measure() -> dict[str, Any]:
     from bot.infra.embedder import load_embedder
     from bot.infra.llm import LlamaCppBackend, Message
     from bot.infra.model_files import resolve_model
+    from bot.infra.pair_scorer import build_pair_scorer
 
     settings = Settings()
     start = rss_mb()
     embedder = load_embedder(settings.embedder, models_dir=settings.models_dir)
-    Grader(embedder).grade("What is a token?", "A unit of text.", "a piece of text")
+    scorer = build_pair_scorer(settings.pair_scorer)
+    grader = Grader(embedder, pair_scorer=scorer)
+    grader.grade("What is a token?", "A unit of text.", "a unit of text")
     after_embedder = rss_mb()
     path = resolve_model(settings.llm_model, settings.models_dir)
     out: dict[str, Any] = {

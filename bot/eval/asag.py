@@ -39,7 +39,9 @@ from bot.eval.grading.stack import (
     describe,
     fit_pair,
     held_out_questions,
+    identity_pair,
     mohler_profile_pair,
+    per_point_on,
     with_pair,
 )
 from bot.infra.embedder import Embedder
@@ -63,6 +65,7 @@ __all__ = [
     "rmse",
     "score_predictions",
     "seed_cards",
+    "triples",
 ]
 
 
@@ -206,21 +209,36 @@ def calibrate(
         stacked[t] = fold_pair.probability(b_dev[t], p_dev[t]) >= fold_pair.correct_at
         base_only[t] = b_dev[t] >= params.correct_at
     gold_dev = y_train[dev] > 0.5
+    cv_stacked, cv_base = macro_f1(gold_dev, stacked), macro_f1(gold_dev, base_only)
+    # The stacked score ships only if it beats the embedding model on the rows it can be
+    # judged on; otherwise the cross-encoder keeps only its per-point part (veto, overruling).
+    keep = cv_stacked > cv_base
     report["pair"] = {
         "rows": {"semeval_held_out_questions": len(dev_items), "mohler": len(mohler)},
         "weights": describe(pair),
-        "cv_held_out_questions_macro_f1": round(macro_f1(gold_dev, stacked), 4),
-        "same_rows_base_model_macro_f1": round(macro_f1(gold_dev, base_only), 4),
+        "cv_held_out_questions_macro_f1": round(cv_stacked, 4),
+        "same_rows_base_model_macro_f1": round(cv_base, 4),
+        "stacked_score_shipped": keep,
     }
+    if not keep:
+        if not per_point_on():
+            return params, report  # nothing of the cross-encoder's wins: grading ignores it
+        pair, offset = identity_pair(params), 0.0
     return with_pair(params, pair, offset), report
 
 
 def mohler_cross_validated(
-    embedder: Embedder, data: Path, scorer: PairScorer | None = None, n_folds: int = 6
+    embedder: Embedder,
+    data: Path,
+    scorer: PairScorer | None = None,
+    n_folds: int = 6,
+    *,
+    stack: bool = True,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Held-out Mohler scores: each fold graded by a model fitted without its assignments.
 
-    Keyed "grader" (embedding model alone) and, with a `scorer`, "grader_crossenc".
+    Keyed "grader" (embedding model alone) and, with a `scorer`, "grader_crossenc" (the
+    stacked score refitted per fold when `stack`, else only the per-point part).
     """
     grader = Grader(embedder, GraderParams())
     train, mohler = load_semeval("training", data=data), load_mohler(data)
@@ -245,6 +263,8 @@ def mohler_cross_validated(
                 (params.probability(x_mohler[~held]), p_mohler[~held], y_mohler[~held]),
             )
             stacked = mohler_profile_pair(with_pair(params, pair, offset))
+            if not stack:  # the embedding model's Mohler profile, with the per-point part
+                stacked = with_pair(mohler_profile(params), identity_pair(params), 0.0)
             graders["grader_crossenc"] = Grader(embedder, stacked, pair_scorer=scorer)
         for name, fold_grader in graders.items():
             scores[name][held] = [g.score for g in fold_grader.grade_many(held_items)]
@@ -276,8 +296,9 @@ def evaluate(
     mohler = load_mohler(data)
     naive = naive_cosine(embedder, mohler)
     result["mohler"] = {}
+    stack = params.pair is not None and params.pair.weights != identity_pair(params).weights
     for name, (scores, gold_m) in mohler_cross_validated(
-        embedder, data, scorer if len(graders) > 1 else None
+        embedder, data, scorer if len(graders) > 1 else None, stack=stack
     ).items():
         result["mohler"][f"{name}_pearson_r"] = round(pearson(scores, gold_m), 4)
         result["mohler"][f"{name}_rmse_0_5"] = round(rmse(scores * 5, gold_m * 5), 4)

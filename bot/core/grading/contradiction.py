@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.core.words import STOPWORDS, is_negation, normalize_text, stem, words
 
@@ -272,3 +276,45 @@ def scrambled(reference: str, answer: str) -> bool:
     if shared >= 0.9 and recall >= 0.6 and kept < 0.3:
         return True
     return len(ans_tokens) >= max(60, 2.5 * len(ref_tokens)) and kept < 0.05
+
+
+def conflicting_unit(
+    index: int,
+    point: str,
+    units: Sequence[str],
+    sims: npt.NDArray[np.float64],
+    about_at: float,
+    claim_of: Callable[[str], Claim] = claim,
+) -> str | None:
+    """The answer unit that contradicts key point `index`, if one talks about it and disagrees.
+
+    A sentence of the answer speaks for the point it matches best, and for any point whose
+    words it mostly repeats; the whole answer (unit 0) speaks for every point only when it
+    is one sentence. Within them, clauses are compared with the clauses they share most
+    words with, so "GET changes nothing; POST changes something" contradicts neither.
+    """
+    pc = claim_of(point)
+    own = set(pc.stems)
+    candidates = range(len(units)) if len(units) == 1 else range(1, len(units))
+    for u in candidates:
+        uc = claim_of(units[u])
+        shared = len(own & set(uc.stems))
+        restates = shared >= max(2.0, 0.6 * len(own))
+        if len(units) > 1 and int(sims[:, u].argmax()) != index and not restates:
+            continue
+        if sims[index, u] < about_at and shared < max(2.0, 0.5 * len(own)):
+            continue
+        for p_clause in clauses(point):
+            pcl = claim_of(p_clause)
+            for u_clause in clauses(units[u]):
+                ucl = claim_of(u_clause)
+                common = len(set(pcl.stems) & set(ucl.stems))
+                if common < max(2.0, 0.5 * min(len(set(pcl.stems)), len(set(ucl.stems)))):
+                    continue
+                if (
+                    negation_conflict(pcl, ucl)
+                    or antonym_conflict(pcl, ucl)
+                    or swap_conflict(pcl, ucl)
+                ):
+                    return units[u]
+    return None

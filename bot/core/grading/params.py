@@ -53,6 +53,12 @@ class PairParams:
     bias: float = 0.0
     correct_at: float = 0.5
     partial_at: float = 0.25
+    point_contra_at: float = 1.01
+    """The veto: a key point is `contradicted` when the cross-encoder gives (question, point,
+    answer) at least this P(contradictory), and more than P(correct). Above 1: off."""
+    point_correct_at: float = 1.01
+    """The word rules' contradiction of a point is overruled when the cross-encoder gives
+    (question, point, answer) at least this P(correct). Above 1: off."""
 
     def probability(
         self, base: npt.NDArray[np.float64], pairs: npt.NDArray[np.float64]
@@ -148,4 +154,6 @@ def _pair_params(data: dict[str, Any]) -> PairParams:
         bias=float(data["bias"]),
         correct_at=float(data["correct_at"]),
         partial_at=float(data["partial_at"]),
+        point_contra_at=float(data.get("point_contra_at", 1.01)),
+        point_correct_at=float(data.get("point_correct_at", 1.01)),
     )

@@ -75,7 +75,7 @@ def quick(embedder: Embedder, data: Path, every: int = 3) -> dict[str, Any]:
     train = asag.load_semeval("training", data=data)
     keep = sorted({i.qid for i in train})[::every]
     train = [i for i in train if i.qid in keep]
-    x = Grader(embedder, GraderParams()).features(asag._triples(train))
+    x = Grader(embedder, GraderParams()).features(asag.triples(train))
     y = np.array([i.gold for i in train])
     empty = np.zeros((0, x.shape[1]))
     params = asag.fit_params(x, y, empty, np.zeros(0), f"quick: {len(keep)} questions")
@@ -85,7 +85,7 @@ def quick(embedder: Embedder, data: Path, every: int = 3) -> dict[str, Any]:
     for split in asag.SEMEVAL_TESTS[:2]:
         items = asag.load_semeval(split, data=data)
         gold = np.array([i.gold for i in items]) > 0.5
-        grades = grader.grade_many(asag._triples(items))
+        grades = grader.grade_many(asag.triples(items))
         naive = asag.naive_cosine(embedder, items) >= cut
         out[split] = {
             "grader": round(asag.macro_f1(gold, [g.verdict == "correct" for g in grades]), 4),

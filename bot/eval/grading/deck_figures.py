@@ -122,22 +122,46 @@ def deck_figures(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print (and optionally write) the deck figures of the shipped grader."""
+    """Print (and optionally write) the deck figures of the shipped grader, with and without
+    the cross-encoder (the second only when the shipped model has a stacked part)."""
     parser = argparse.ArgumentParser(prog="python -m bot.eval.grading.deck_figures")
     parser.add_argument("--deck", type=Path, default=SEED_DECK)
     parser.add_argument("--paraphrases", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--no-contrast", action="store_true", help="grade without neighbours")
+    parser.add_argument(
+        "--pair-scorer",
+        default="crossenc",
+        help="cross-encoder for the second column: crossenc (default), none, or a .onnx path",
+    )
+    parser.add_argument("--params", type=Path, help="a model file (default: the shipped one)")
     args = parser.parse_args(argv)
+    from bot.core.grading import GraderParams
     from bot.infra.embedder import load_embedder
+    from bot.infra.pair_scorer import build_pair_scorer
 
     cards = load_deck_file(args.deck).cards
     para_path = args.paraphrases or (SEED_PARAPHRASES if args.deck == SEED_DECK else None)
     paraphrases = read_jsonl(para_path) if para_path else []
-    grader = Grader(load_embedder("minilm-onnx", models_dir=ROOT / "data" / "models"))
-    figures = deck_figures(
-        cards, deck_grader(grader, cards, not args.no_contrast), paraphrases, read_jsonl(INJECTIONS)
+    embedder = load_embedder("minilm-onnx", models_dir=ROOT / "data" / "models")
+    params = (
+        GraderParams.from_dict(json.loads(args.params.read_text("utf-8")))
+        if args.params
+        else GraderParams.bundled()
     )
+    graders = {"grader": Grader(embedder, params)}
+    scorer = build_pair_scorer(args.pair_scorer)
+    if scorer is not None and params.pair is not None:
+        graders["grader_crossenc"] = Grader(embedder, params, pair_scorer=scorer)
+    figures = {
+        name: deck_figures(
+            cards,
+            deck_grader(grader, cards, not args.no_contrast),
+            paraphrases,
+            read_jsonl(INJECTIONS),
+        )
+        for name, grader in graders.items()
+    }
     text = json.dumps(figures, indent=1, ensure_ascii=False)
     print(text)
     if args.json:

@@ -62,9 +62,31 @@ def fit_pair(
     return replace(pair, correct_at=cut, partial_at=round(cut / 2, 3)), float(raw[-1])
 
 
+POINT_CONTRA_AT = 1.01
+"""The veto's threshold (`PairParams.point_contra_at`), chosen by `bot.eval.grading.veto`."""
+POINT_CORRECT_AT = 1.01
+"""Overruling the word rules (`PairParams.point_correct_at`), chosen the same way."""
+
+
+def per_point_on() -> bool:
+    """Whether the shipped thresholds ask the cross-encoder about key points at all."""
+    return min(POINT_CONTRA_AT, POINT_CORRECT_AT) <= 1.0
+
+
 def with_pair(params: GraderParams, pair: PairParams, offset: float) -> GraderParams:
-    """`params` with the stacked part and its Mohler offset."""
+    """`params` with the stacked part, its Mohler offset and the per-point thresholds."""
+    pair = replace(pair, point_contra_at=POINT_CONTRA_AT, point_correct_at=POINT_CORRECT_AT)
     return replace(params, pair=pair, extra={**params.extra, "pair_mohler_offset": offset})
+
+
+def identity_pair(params: GraderParams) -> PairParams:
+    """A stacked part that leaves the embedding model's score and cuts as they are."""
+    return PairParams(
+        weights=(1.0, 0.0, 0.0),
+        bias=0.0,
+        correct_at=params.correct_at,
+        partial_at=params.partial_at,
+    )
 
 
 def mohler_profile_pair(params: GraderParams) -> GraderParams:

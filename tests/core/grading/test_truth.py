@@ -134,3 +134,21 @@ def test_families_exist_for_every_seed_card() -> None:
     for q, r in CARDS:
         kinds = {k for k, _ in family_answers(r, _others(q))}
         assert {"negation", "reversal", "shuffle", "noun_swap", "zero_width", "salad"} <= kinds
+
+
+# Graded `correct` on the seed deck with every other card as a neighbour (the protocol of
+# `python -m bot.eval.grading.deck_figures`), measured at the commit that added this test;
+# the goal is 0 each (docs/QUALITY.md). Floors that keep what works from slipping back.
+FAMILY_FLOORS = {"swap": (34, 22), "noun_swap": (16, 7), "zero_width": (32, 9)}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_FLOORS))
+def test_substitution_families_stay_at_their_floor(grader: Grader, family: str) -> None:
+    items = [
+        (q, r, a) for q, r in CARDS for kind, a in family_answers(r, _others(q)) if kind == family
+    ]
+    size, floor = FAMILY_FLOORS[family]
+    assert len(items) == size
+    near = [[(oq, o) for oq, o in CARDS if oq != q] for q, _, _ in items]
+    grades = grader.grade_many(items, near)
+    assert sum(g.verdict == "correct" for g in grades) <= floor
