@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bot.core.grading import FEATURES, Grader, GraderParams
+from bot.core.grading.params import PairParams
 from bot.core.ports import PairScorer
 from bot.errors import ConfigError
 from bot.eval.grading.adversarial import (
@@ -234,11 +235,13 @@ def mohler_cross_validated(
     n_folds: int = 6,
     *,
     stack: bool = True,
+    points: PairParams | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Held-out Mohler scores: each fold graded by a model fitted without its assignments.
 
     Keyed "grader" (embedding model alone) and, with a `scorer`, "grader_crossenc" (the
-    stacked score refitted per fold when `stack`, else only the per-point part).
+    stacked score refitted per fold when `stack`, else only the per-point part, with the
+    per-point thresholds of `points`).
     """
     grader = Grader(embedder, GraderParams())
     train, mohler = load_semeval("training", data=data), load_mohler(data)
@@ -265,6 +268,15 @@ def mohler_cross_validated(
             stacked = mohler_profile_pair(with_pair(params, pair, offset))
             if not stack:  # the embedding model's Mohler profile, with the per-point part
                 stacked = with_pair(mohler_profile(params), identity_pair(params), 0.0)
+            if points is not None and stacked.pair is not None:
+                stacked = replace(
+                    stacked,
+                    pair=replace(
+                        stacked.pair,
+                        point_contra_at=points.point_contra_at,
+                        point_correct_at=points.point_correct_at,
+                    ),
+                )
             graders["grader_crossenc"] = Grader(embedder, stacked, pair_scorer=scorer)
         for name, fold_grader in graders.items():
             scores[name][held] = [g.score for g in fold_grader.grade_many(held_items)]
@@ -298,7 +310,7 @@ def evaluate(
     result["mohler"] = {}
     stack = params.pair is not None and params.pair.weights != identity_pair(params).weights
     for name, (scores, gold_m) in mohler_cross_validated(
-        embedder, data, scorer if len(graders) > 1 else None, stack=stack
+        embedder, data, scorer if len(graders) > 1 else None, stack=stack, points=params.pair
     ).items():
         result["mohler"][f"{name}_pearson_r"] = round(pearson(scores, gold_m), 4)
         result["mohler"][f"{name}_rmse_0_5"] = round(rmse(scores * 5, gold_m * 5), 4)

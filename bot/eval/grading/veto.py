@@ -72,11 +72,11 @@ def semeval_dev_f1(grader: Grader, items: Sequence[Any]) -> float:
 def sweep(
     embedder: Embedder, scorer: PairScorer, params: GraderParams, dev: Sequence[Any]
 ) -> list[dict[str, Any]]:
-    """The veto grid with no overruling, then the overruling grid at each veto threshold."""
+    """The veto grid with no overruling, then the overruling grid with no veto."""
     assert params.pair is not None
     rows = []
     grid = [(v, OFF) for v in VETO_GRID]
-    grid += [(v, c) for v in (0.4, 0.5, OFF) for c in OVERRULE_GRID[:-1]]
+    grid += [(OFF, c) for c in OVERRULE_GRID[:-1]]
     for veto, overrule in grid:
         pair = replace(params.pair, point_contra_at=veto, point_correct_at=overrule)
         grader = Grader(embedder, replace(params, pair=pair), pair_scorer=scorer)
