@@ -1,7 +1,6 @@
-"""Short-answer grading data (Mohler 2011, SemEval-2013 Task 7): loaders and metrics.
+"""Short-answer grading on Mohler 2011 and SemEval-2013 Task 7: calibrate, evaluate, export.
 
-The datasets stay outside the repository: `--data DIR`, or the `FLASHTUTOR_ASAG_DATA` setting.
-"""
+The data stays outside the repository: `--data DIR`, or the `FLASHTUTOR_ASAG_DATA` setting."""
 
 from __future__ import annotations
 
@@ -156,7 +155,7 @@ def _pair_rows(embedder: Embedder, scorer: PairScorer, items: Sequence[AsagItem]
 
 
 def calibrate(
-    embedder: Embedder, data: Path, scorer: PairScorer | None = None
+    embedder: Embedder, data: Path, scorer: PairScorer | None = None, *, keep_stack: bool = False
 ) -> tuple[GraderParams, dict[str, Any]]:
     """Fit the shipped model on SemEval sciEntsBank training + all of Mohler.
 
@@ -213,7 +212,7 @@ def calibrate(
     cv_stacked, cv_base = macro_f1(gold_dev, stacked), macro_f1(gold_dev, base_only)
     # The stacked score ships only if it beats the embedding model on the rows it can be
     # judged on; otherwise the cross-encoder keeps only its per-point part (veto, overruling).
-    keep = cv_stacked > cv_base
+    keep = keep_stack or cv_stacked > cv_base
     report["pair"] = {
         "rows": {"semeval_held_out_questions": len(dev_items), "mohler": len(mohler)},
         "weights": describe(pair),
@@ -269,14 +268,9 @@ def mohler_cross_validated(
             if not stack:  # the embedding model's Mohler profile, with the per-point part
                 stacked = with_pair(mohler_profile(params), identity_pair(params), 0.0)
             if points is not None and stacked.pair is not None:
-                stacked = replace(
-                    stacked,
-                    pair=replace(
-                        stacked.pair,
-                        point_contra_at=points.point_contra_at,
-                        point_correct_at=points.point_correct_at,
-                    ),
-                )
+                contra, overrule = points.point_contra_at, points.point_correct_at
+                pair = replace(stacked.pair, point_contra_at=contra, point_correct_at=overrule)
+                stacked = replace(stacked, pair=pair)
             graders["grader_crossenc"] = Grader(embedder, stacked, pair_scorer=scorer)
         for name, fold_grader in graders.items():
             scores[name][held] = [g.score for g in fold_grader.grade_many(held_items)]
@@ -348,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate", help="fit on training data, write bot/core/grading/model.json"
     )
     cal.add_argument("--out", type=Path, default=MODEL_PATH)
+    cal.add_argument("--keep-stack", action="store_true", help="keep the stack even if it loses")
     ev = sub.add_parser("evaluate", help="test figures next to the naive-cosine baseline")
     ev.add_argument("--params", type=Path, default=MODEL_PATH)
     ev.add_argument("--json", type=Path, help="also write the figures here")
@@ -379,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scorer = CachedPairScorer(inner, args.pair_cache) if inner is not None else None
     try:
         if args.command == "calibrate":
-            params, report = calibrate(embedder, args.data, scorer)
+            params, report = calibrate(embedder, args.data, scorer, keep_stack=args.keep_stack)
             args.out.write_text(json.dumps(params.to_dict(), indent=2) + "\n", "utf-8")
             print(json.dumps({"written": str(args.out), **report}))
         else:
