@@ -311,6 +311,8 @@ def run_bench(
         "load_avg_1m_start": _load(),
         "stand_in_embedder": stand_in_embedder,
     }
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)  # `--workdir DIR` need not exist yet
     with tempfile.TemporaryDirectory(prefix="flashtutor-bench-", dir=workdir) as tmp:
         ctx = _Context(settings, sizes, Path(tmp), say, stand_in=stand_in_embedder)
         for group in GROUPS:
