@@ -44,6 +44,7 @@ from bot.eval.grading.stack import (
     per_point_on,
     with_pair,
 )
+from bot.eval.grading.threeway import three_way_figures, three_way_header
 from bot.infra.embedder import Embedder
 from bot.settings import Settings
 
@@ -290,15 +291,18 @@ def evaluate(
     train = load_semeval("training", data=data)
     cut = best_threshold(naive_cosine(embedder, train), np.array([i.gold for i in train]))
     result: dict[str, Any] = {"naive_cosine_cut": cut, "semeval_macro_f1": {}}
+    three = result["semeval_3way"] = three_way_header(load_semeval("training", data=data, ways=3))
     for split in SEMEVAL_TESTS:
         items = load_semeval(split, data=data)
         gold = np.array([i.gold for i in items]) > 0.5
-        row: dict[str, Any] = {}
-        for name, grader in graders.items():
-            grades = grader.grade_many(triples(items))
-            row[name] = round(macro_f1(gold, [g.verdict == "correct" for g in grades]), 4)
+        grades = {n: g.grade_many(triples(items)) for n, g in graders.items()}
+        row = {
+            n: round(macro_f1(gold, [g.verdict == "correct" for g in gs]), 4)
+            for n, gs in grades.items()
+        }
         row["naive_cosine"] = round(macro_f1(gold, naive_cosine(embedder, items) >= cut), 4)
         result["semeval_macro_f1"][split] = {**row, "n": len(items)}
+        three[split] = three_way_figures(data, items, grades, three)
     mohler = load_mohler(data)
     naive = naive_cosine(embedder, mohler)
     result["mohler"] = {}
