@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.bench.postgres import durable_postgres
 from bot.bench.stats import ms, percentile, ratio
 
 PEOPLE = 200
@@ -42,19 +43,13 @@ def _fill(store: Any, rng: random.Random, now: datetime) -> None:
 
 def bench_database(workdir: Path, operations: int) -> dict[str, Any]:
     """p50/p99 of review writes and stats reads per engine, and PostgreSQL / SQLite."""
-    try:
-        from bot.testing.postgres import PostgresUnavailable, TempPostgres
-    except ImportError as exc:  # psycopg missing
-        return {"reason": f"PostgreSQL client missing: {exc}"}
     from bot.infra.store import ProgressStore
 
     now = datetime.now(UTC).replace(microsecond=0)
     visible = [f"c{i}" for i in range(CARDS)]
-    try:
-        server = TempPostgres(durable=True).start()
-    except PostgresUnavailable as exc:
-        return {"reason": str(exc)}
-    try:
+    with durable_postgres() as server:
+        if isinstance(server, str):
+            return {"reason": server}
         stores = {
             "sqlite": ProgressStore(workdir / "bench-progress.sqlite3"),
             "pg": ProgressStore(server.fresh_database("bench")),
@@ -86,8 +81,6 @@ def bench_database(workdir: Path, operations: int) -> dict[str, Any]:
                 reads[name].append(time.perf_counter() - t0)
         for store in stores.values():
             store.close()
-    finally:
-        server.stop()
     figures: dict[str, Any] = {
         "db_operations": operations,
         "db_history_reviews": PEOPLE * HISTORY_PER_PERSON,

@@ -200,16 +200,14 @@ def bench_push_cluster(settings: Any, workdir: Path, subscribers: int) -> dict[s
     """Two bot processes (shards 0 and 1 of 2) on one PostgreSQL push to `subscribers`
     people; then again, SIGKILLing one of them a third of the way in."""
     from bot.bench.emulator import available, emulator_process
-    from bot.testing.postgres import PostgresUnavailable, TempPostgres
+    from bot.bench.postgres import durable_postgres
 
     reason = available()
     if reason:
         return {"reason": reason}
-    try:
-        server = TempPostgres(durable=True).start()
-    except PostgresUnavailable as exc:
-        return {"reason": str(exc)}
-    try:
+    with durable_postgres() as server:
+        if isinstance(server, str):
+            return {"reason": server}
         figures: dict[str, Any] = {}
         for kill in (False, True):
             with emulator_process() as emu:
@@ -217,5 +215,3 @@ def bench_push_cluster(settings: Any, workdir: Path, subscribers: int) -> dict[s
                     asyncio.run(_push_run(settings, emu, server, workdir, subscribers, kill))
                 )
         return figures
-    finally:
-        server.stop()

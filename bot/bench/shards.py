@@ -149,18 +149,14 @@ async def _session(
 def bench_shards(settings: Any, workdir: Path, *, people: int, rounds: int) -> dict[str, Any]:
     """Ack latency, one process running both shards against two processes one shard each."""
     from bot.bench.emulator import available, emulator_process
-    from bot.testing.postgres import PostgresUnavailable, TempPostgres
+    from bot.bench.postgres import durable_postgres
 
     reason = available()
     if reason:
         return {"reason": reason}
-    try:
-        server = TempPostgres(durable=True).start()
-    except PostgresUnavailable as exc:
-        return {"reason": str(exc)}
-    try:
+    with durable_postgres() as server:
+        if isinstance(server, str):
+            return {"reason": server}
         database = server.fresh_database("shards")
         with emulator_process() as emu:
             return asyncio.run(_session(settings, emu, database, workdir, people, rounds))
-    finally:
-        server.stop()
