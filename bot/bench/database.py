@@ -2,7 +2,7 @@
 
 Both engines hold the same history (people with two months of reviews), and the same
 operations alternate between them, one at a time, so the machine's load falls on both
-alike: `record_review` (one transaction: read the schedule, write it, append the log) and
+alike: `record_review` (read the schedule; write the next one with the log entry) and
 `stats` (totals, the 30-day history, the streak; what /stats shows) over a server's visible
 cards. PostgreSQL runs on 127.0.0.1 in a temporary directory with fsync on and asynchronous
 commit (`TempPostgres(durable=True)`), the counterpart of SQLite's WAL with

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -55,6 +56,40 @@ class Engine:
             return {n for (n,) in self.raw("SELECT name FROM sqlite_master WHERE type = 'table'")}
         sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
         return {n for (n,) in self.raw(sql)}
+
+    @contextmanager
+    def review_log_full(self, store: ProgressStore) -> Iterator[None]:
+        """Every insert into `reviews` fails, for real and mid-statement, with the engine's
+        own "disk full" error: after whatever its statement or transaction wrote before it.
+
+        SQLite: a trigger makes the insert grow the file past `max_page_count` (SQLITE_FULL).
+        PostgreSQL: a trigger raises the server's `disk_full` error (we cannot fill its disk).
+        """
+        if self.name == "sqlite":
+            self.raw("CREATE TABLE IF NOT EXISTS ballast (b BLOB)")
+            self.raw(
+                "CREATE TRIGGER reviews_full BEFORE INSERT ON reviews "
+                "BEGIN INSERT INTO ballast VALUES (zeroblob(1000000)); END"
+            )
+            store.db.query("PRAGMA max_page_count = 1")  # clamps to the current size
+        else:
+            self.raw(
+                "CREATE FUNCTION reviews_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'database or disk is full' USING ERRCODE = 'disk_full'; "
+                "END $$"
+            )
+            self.raw(
+                "CREATE TRIGGER reviews_full BEFORE INSERT ON reviews "
+                "FOR EACH ROW EXECUTE FUNCTION reviews_full()"
+            )
+        try:
+            yield
+        finally:
+            if self.name == "sqlite":
+                self.raw("DROP TRIGGER reviews_full")
+                store.db.query("PRAGMA max_page_count = 1073741823")
+            else:
+                self.raw("DROP TRIGGER reviews_full ON reviews")
 
     @property
     def dbname(self) -> str:

@@ -420,22 +420,14 @@ def test_forget_user_covers_tables_added_by_later_migrations(engine: Engine) -> 
 # Atomicity and concurrency.
 
 
-def test_a_fault_mid_review_leaves_no_partial_state(
-    store: ProgressStore, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_fault_mid_review_leaves_no_partial_state(store: ProgressStore, engine: Engine) -> None:
     first = review(store, "c1")
     state_before = store.card_state("u1", "c1")
-
-    def disk_full(*_: Any) -> None:
-        # A fault we cannot provoke for real: the log write failing after the state write.
-        raise engine.fault("database or disk is full")
-
-    monkeypatch.setattr(store.reviews, "_append_review", disk_full)
-    with pytest.raises(StoreError, match="disk is full"):
-        review(store, "c1", "incorrect", now=first.due)
-    with pytest.raises(StoreError, match="disk is full"):
-        review(store, "new-card", "incorrect")
-    monkeypatch.undo()
+    with engine.review_log_full(store):  # the log write fails after the state write
+        with pytest.raises(StoreError, match="disk is full"):
+            review(store, "c1", "incorrect", now=first.due)
+        with pytest.raises(StoreError, match="disk is full"):
+            review(store, "new-card", "incorrect")
     assert store.card_state("u1", "c1") == state_before
     assert store.seen_card_ids("u1") == {"c1"}
     assert store.stats("u1", NOW).reviews == 1
@@ -474,10 +466,11 @@ def test_process_dying_mid_write_leaves_the_database_as_before(engine: Engine) -
         from bot.infra.store import ProgressStore
 
         store = ProgressStore({engine.url!r})
-        # The state row is already written in this transaction; die before the log row.
-        store.reviews._append_review = lambda conn, values: os._exit(3)
-        store.record_review(user_id="u1", card_id="c1", score=0.1, verdict="incorrect",
-                            now=datetime(2026, 3, 11, tzinfo=UTC))
+        with store.atomic():
+            store.record_review(user_id="u1", card_id="c1", score=0.1, verdict="incorrect",
+                                now=datetime(2026, 3, 11, tzinfo=UTC))
+            # Both rows are written in this transaction; die before it commits.
+            os._exit(3)
         """
     )
     proc = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True)
@@ -485,6 +478,35 @@ def test_process_dying_mid_write_leaves_the_database_as_before(engine: Engine) -
     with engine.store() as s:
         assert s.card_state("u1", "c1") == state_before
         assert s.stats("u1", NOW).reviews == 1
+
+
+def test_reviews_of_one_card_at_once_each_build_on_the_one_before(engine: Engine) -> None:
+    # Every writer reads the schedule and writes the next one; none may overwrite another's.
+    stores = [engine.store(), engine.store()]  # two connections, as two processes would have
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def work(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(25):
+                review(stores[n % 2], "c1", "incorrect" if (i + n) % 3 == 0 else "correct")
+        except BaseException as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert errors == []
+    ratings = [r for (r,) in engine.raw("SELECT rating FROM reviews ORDER BY id")]
+    assert len(ratings) == 4 * 25
+    assert engine.raw("SELECT reps, lapses FROM card_state") == [
+        (len(ratings), sum(1 for r in ratings[1:] if r == 1))
+    ]
 
 
 def test_threads_recording_at_once_lose_nothing(engine: Engine) -> None:

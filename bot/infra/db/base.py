@@ -31,6 +31,9 @@ from bot.infra.db import codec
 Row = Any
 """A result row: by position (`row[0]`) and by column name (`row["due"]`)."""
 
+Statement = tuple[str, Sequence[Any]]
+"""One statement with `?` placeholders and its parameters."""
+
 
 class StoreError(FlashtutorError):
     """The progress database failed (locked too long, disk full, read-only); nothing was saved."""
@@ -124,6 +127,39 @@ class Database(ABC):
     def _read_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
         return [self._read(sql, params) for sql, params in statements]
 
+    def read_then_write(self, *, lock: bool = False) -> AbstractContextManager[object]:
+        """Around a read and the `write_pair` computed from it, which checks that the row is
+        still as read. Here one write transaction (joining this thread's open one): on an
+        engine with one writer at a time (SQLite) nobody writes in between, so the check
+        always holds. PostgreSQL sends the two as they are, a round trip each, unless `lock`
+        (a transaction, for a read that locks its row with `for_update`).
+        """
+        return self.tx()
+
+    def write_pair(self, change: Statement, then: Statement) -> bool:
+        """Run `change`, and `then` only if `change` changed a row: both or neither.
+
+        `then` is an `INSERT INTO table (columns) VALUES (…)`. In this thread's open
+        transaction, if any; else on its own, as one statement where the engine can chain
+        writes (PostgreSQL: no BEGIN/COMMIT to wait for). False when `change` changed nothing
+        (so nothing was written); faults -> StoreError.
+        """
+        current: Tx | None = getattr(self._local, "tx", None)
+        if current is not None:
+            return self._pair_in(current, change, then)
+        with self._as_store_error("save to"):
+            return self._pair_alone(change, then)
+
+    def _pair_in(self, tx: Tx, change: Statement, then: Statement) -> bool:
+        if not tx.execute(*change).rowcount:
+            return False
+        tx.execute(*then)
+        return True
+
+    def _pair_alone(self, change: Statement, then: Statement) -> bool:
+        with self.transaction() as tx:
+            return self._pair_in(tx, change, then)
+
     @contextmanager
     def _as_store_error(self, doing: str) -> Iterator[None]:
         try:
@@ -158,6 +194,14 @@ class Database(ABC):
     @abstractmethod
     def skip_locked(self) -> str:
         """SQL after a SELECT whose rows a transaction claims: rows another holds are skipped.
+
+        Empty where the engine already runs one writer at a time (SQLite).
+        """
+
+    @property
+    @abstractmethod
+    def for_update(self) -> str:
+        """SQL after a SELECT of rows the transaction will change: others wait until it ends.
 
         Empty where the engine already runs one writer at a time (SQLite).
         """

@@ -7,15 +7,18 @@ network dropped) is thrown away: the transaction it carried fails as a `StoreErr
 nothing saved, and the next call opens a fresh one. An idle connection the server ended
 is noticed before use (it has the server's goodbye to read), and a read is tried once more
 on a fresh connection, so a pool killed by a server restart costs no caller an error.
-Transactions run in pipeline mode (see `_PgTx`): round trips, not statements, cost time.
+Transactions run in pipeline mode (see `_PgTx`): round trips, not statements, cost time. A
+read-then-write (`read_then_write`, `write_pair`: a review) goes without BEGIN and COMMIT,
+as a read and one statement writing both rows if the row is still as read: two round trips.
 """
 
 from __future__ import annotations
 
+import re
 import select
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -24,7 +27,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from bot.errors import ConfigError
-from bot.infra.db.base import Database, Row, Tx
+from bot.infra.db.base import Database, Row, Statement, Tx
 
 POOL_SIZE = 5
 """Connections per process: one per worker thread that may be in the database at once."""
@@ -62,6 +65,25 @@ def _pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+_INSERT_VALUES = re.compile(
+    r"\s*(INSERT\s+INTO\s+\w+\s*\([^)]*\))\s*VALUES\s*\((.*)\)\s*", re.S | re.I
+)
+
+
+@lru_cache(maxsize=64)
+def _chained_sql(change: str, then: str) -> str:
+    insert = _INSERT_VALUES.fullmatch(then)
+    if insert is None:
+        raise ValueError(f"not an INSERT … VALUES (…): {then!r}")
+    head, values = insert.groups()
+    return f"WITH changed AS ({change.strip()} RETURNING 1) {head} SELECT {values} FROM changed"
+
+
+def _chained(change: Statement, then: Statement) -> tuple[str, tuple[Any, ...]]:
+    """One statement: `then` (an INSERT … VALUES) inserts only if `change` changed a row."""
+    return _chained_sql(change[0], then[0]), (*change[1], *then[1])
+
+
 class _PipelinedCursor:
     """A cursor in pipeline mode: what the caller reads waits for the server, nothing else."""
 
@@ -93,8 +115,8 @@ class _PgTx:
     """A transaction on one connection, taking the portable `?` statements.
 
     In pipeline mode: a statement is sent at once and its result waited for only when read,
-    so BEGIN goes out with the first statement and the writes with COMMIT. A review is two
-    round trips to the server (read the schedule; write both rows and commit), not five.
+    so BEGIN goes out with the first statement and the writes with COMMIT. (A review on its
+    own needs no transaction: see `read_then_write` and `write_pair`.)
     """
 
     def __init__(self, conn: psycopg.Connection[Any], pipeline: psycopg.Pipeline) -> None:
@@ -256,6 +278,23 @@ class PostgresDatabase(Database):
                         raise
         raise AssertionError("unreachable")
 
+    def read_then_write(self, *, lock: bool = False) -> AbstractContextManager[object]:
+        """A transaction only with `lock`; else nothing: the read and the write are a round
+        trip each, the write atomic on its own and applied only if the row is still as read
+        (optimistic: no BEGIN/COMMIT to wait for)."""
+        return self.tx() if lock else nullcontext()
+
+    def _pair_in(self, tx: Tx, change: Statement, then: Statement) -> bool:
+        sql, params = _chained(change, then)
+        return bool(tx.execute(sql, params).rowcount)
+
+    def _pair_alone(self, change: Statement, then: Statement) -> bool:
+        # One statement in autocommit is its own transaction: one round trip, no pipeline.
+        # Not retried on a dead connection: the server may have run it.
+        sql, params = _chained(change, then)
+        with self._lease() as held:
+            return bool(held[0].execute(_pg_sql(sql), params).rowcount)
+
     # --- dialect ---------------------------------------------------------------------------
 
     def ids_in(self, column: str) -> str:
@@ -271,6 +310,11 @@ class PostgresDatabase(Database):
     def skip_locked(self) -> str:
         """Lock the selected rows; skip rows another transaction holds."""
         return "FOR UPDATE SKIP LOCKED"
+
+    @property
+    def for_update(self) -> str:
+        """Lock the selected rows until the transaction ends."""
+        return "FOR UPDATE"
 
     def table_names(self, tx: Tx) -> list[str]:
         """Tables of the current schema, in the order they were created."""

@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from bot.core.records import ReviewResult
 from bot.core.scheduling import Scheduler, check_grade, rating_for
 from bot.errors import InputError
-from bot.infra.db.base import Database, Tx
+from bot.infra.db.base import Database, StoreError
 from bot.infra.db.codec import ids_json
+
+WRITE_ATTEMPTS = 5
+"""How often a review is computed again when others changed the card's schedule meanwhile
+(the second attempt on holds the row; only a row inserted meanwhile makes it fail)."""
+
+_READ_SCHEDULE = "SELECT state, reps, lapses FROM card_state WHERE user_id = ? AND card_id = ? "
+
+# The next schedule, written only if the row is still what the review was computed from
+# (absent: a NULL state never compares equal, so a row inserted meanwhile is not replaced).
+_WRITE_SCHEDULE = """
+    INSERT INTO card_state (user_id, card_id, state, due, reps, lapses, last_review)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state,
+        due = excluded.due, reps = excluded.reps, lapses = excluded.lapses,
+        last_review = excluded.last_review
+    WHERE card_state.state = ? AND card_state.reps = ? AND card_state.lapses = ?
+"""
+
+_APPEND_REVIEW = """
+    INSERT INTO reviews (user_id, card_id, guild_id, place, score, verdict, rating,
+                         reviewed_at, hints_used, skipped)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
 
 
 class ReviewRepo:
@@ -34,47 +57,50 @@ class ReviewRepo:
         hints_used: int = 0,
         skipped: bool = False,
     ) -> ReviewResult:
-        """Log one review and reschedule the card, both in one transaction."""
+        """Log one review and reschedule the card, both or neither (optimistically: the
+        schedule is read, the next one computed, and both rows written only if the schedule
+        is still as read; else again from the read)."""
         if not user_id or not card_id:
             raise InputError("user_id and card_id must not be empty")
         check_grade(score, verdict)
         rating = rating_for(score, verdict, hints_used, skipped)
         stamp = self.db.ts(now)
-        with self.db.tx() as tx:
-            row = tx.execute(
-                "SELECT state, reps, lapses FROM card_state WHERE user_id = ? AND card_id = ?",
-                (user_id, card_id),
-            ).fetchone()
-            old = json.loads(row[0]) if row else None
-            reps = (row[1] if row else 0) + 1
-            lapses = (row[2] if row else 0) + (row is not None and rating == 1)
-            state, due = self.scheduler.review(old, rating, now)
-            tx.execute(
-                """
-                INSERT INTO card_state (user_id, card_id, state, due, reps, lapses, last_review)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state,
-                    due = excluded.due, reps = excluded.reps, lapses = excluded.lapses,
-                    last_review = excluded.last_review
-                """,
-                (user_id, card_id, json.dumps(state), self.db.ts(due), reps, int(lapses), stamp),
-            )
-            self._append_review(
-                tx,
-                (
-                    user_id,
-                    card_id,
-                    guild_id,
-                    place,
-                    float(score),
-                    "skipped" if skipped else verdict,
-                    int(rating),
-                    stamp,
-                    hints_used,
-                    int(skipped),
-                ),
-            )
-        return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=reps)
+        log = (
+            _APPEND_REVIEW,
+            (
+                user_id,
+                card_id,
+                guild_id,
+                place,
+                float(score),
+                "skipped" if skipped else verdict,
+                int(rating),
+                stamp,
+                hints_used,
+                int(skipped),
+            ),
+        )
+        for attempt in range(WRITE_ATTEMPTS):
+            # Optimistic first; once another writer got in between, holding the row.
+            lock = attempt > 0
+            with self.db.read_then_write(lock=lock):
+                rows = self.db.query(
+                    _READ_SCHEDULE + (self.db.for_update if lock else ""), (user_id, card_id)
+                )
+                row = rows[0] if rows else None
+                old = json.loads(row[0]) if row else None
+                reps = (row[1] if row else 0) + 1
+                lapses = int((row[2] if row else 0) + (row is not None and rating == 1))
+                state, due = self.scheduler.review(old, rating, now)
+                written = (user_id, card_id, json.dumps(state), self.db.ts(due), reps, lapses)
+                as_read = tuple(row) if row else (None, 0, 0)
+                schedule = (_WRITE_SCHEDULE, (*written, stamp, *as_read))
+                if self.db.write_pair(schedule, log):
+                    return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=reps)
+        raise StoreError(
+            f"could not save to the progress database: the schedule of {card_id} changed "
+            f"under each of {WRITE_ATTEMPTS} attempts"
+        )
 
     def amend_review(
         self,
@@ -132,16 +158,6 @@ class ReviewRepo:
                 ),
             )
         return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=len(history))
-
-    def _append_review(self, tx: Tx, values: Sequence[Any]) -> None:
-        tx.execute(
-            """
-            INSERT INTO reviews (user_id, card_id, guild_id, place, score, verdict, rating,
-                                 reviewed_at, hints_used, skipped)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            values,
-        )
 
     def card_state(self, user_id: str, card_id: str) -> dict[str, Any] | None:
         """The stored FSRS state dict of one card for one person, or None if never reviewed."""

@@ -93,6 +93,11 @@ class SqliteDatabase(Database):
         """Nothing: BEGIN IMMEDIATE already runs one writer at a time."""
         return ""
 
+    @property
+    def for_update(self) -> str:
+        """Nothing: BEGIN IMMEDIATE already runs one writer at a time."""
+        return ""
+
     def table_names(self, tx: Tx) -> list[str]:
         """Every table, in the order they were created (SQLite's own bookkeeping left out)."""
         rows = tx.execute(
