@@ -24,7 +24,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.words import STOPWORDS, is_negation, normalize_text, stem, words
+from bot.core.words import NEGATIONS, STOPWORDS, is_negation, normalize_text, stem, words
 
 # Multi-word negators are folded into one token before the scan.
 _PHRASES = (
@@ -33,6 +33,8 @@ _PHRASES = (
     (re.compile(r"\bnot\s+only\b", re.I), " also "),  # "not only X but Y" affirms X
     (re.compile(r"\bno\s+(?:longer|matter)\b", re.I), " "),
     (re.compile(r"\bregardless\s+of\b", re.I), " zzregardless "),
+    # "with 0 marbles" says "with no marbles".
+    (re.compile(r"\b(with|has|have|had|contains?)\s+(?:0|zero)\s+(?=[^\W\d_])", re.I), r" \1 no "),
     # Sentence-level negation: everything after it is denied.
     (
         re.compile(
@@ -47,7 +49,8 @@ _PHRASES = (
 # "unlike" does not: it contrasts two things without denying either.
 _NEGATORS = frozenset(
     {"zzrather", "zzinstead", "without", "neither", "nor", "skip", "skips", "avoid", "avoids"}
-    | {"prevent", "prevents", "block", "blocks"}
+    | {"prevent", "prevents", "prevented", "preventing", "block", "blocks", "blocked", "blocking"}
+    | {"skipped", "skipping", "avoided", "avoiding"}
 )
 _SCOPE = 3  # a negator governs the first content word within this many tokens after it
 _BREAKS = frozenset({",", ";", ":", ".", "but", "while", "whereas", "although"})
@@ -90,6 +93,10 @@ for _pair in re.split(r"[|\n]", _ANTONYM_PAIRS):
         _a, _b = stem(_parts[0]), stem(_parts[1])
         ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
         ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
+# Function words whose denial is a claim. Not "one" ("one-hot"), nor particles ("up",
+# "over"): they are rarely the thing denied.
+_POLAR = frozenset(stem(w) for w in ("same", "all", "more", "before", "after", "above", "below"))
+_NEGATION_STEMS = frozenset(stem(w) for w in NEGATIONS | _NEGATORS)
 
 
 _CLAUSE = re.compile(
@@ -112,6 +119,8 @@ class Claim:
     affirmed: frozenset[str]  # stems that occur at least once un-negated
     passive: bool  # "is ... by": an agent after the verb, so order may flip legitimately
     tokens: tuple[str, ...]  # every word, lower-cased, in order (for the scramble check)
+    scopes: tuple[tuple[str, int], ...] = ()  # (negated stem, which negator governs it)
+    denied: frozenset[str] = frozenset()  # stems of every word in a negator's scope, stop words too
 
 
 def claim(text: str) -> Claim:
@@ -120,7 +129,14 @@ def claim(text: str) -> Claim:
     for pattern, replacement in _PHRASES:
         folded = pattern.sub(replacement, folded)
     raw = [t.casefold().replace("’", "'") for t in _TOKEN.findall(folded)]
+    # "No Fruity Cream cookies are not pure sugar": an opening "no" that is followed by
+    # another negation answers a yes/no question (the comma after it is often left out).
+    if raw[:1] == ["no"] and any(t in _NEGATORS or is_negation(t) for t in raw[1:]):
+        raw = raw[1:]
     stems: list[str] = []
+    scopes: list[tuple[str, int]] = []
+    denied: set[str] = set()
+    negators = 0
     negated: set[str] = set()
     affirmed: set[str] = set()
     anchors: list[tuple[str, str]] = []
@@ -130,11 +146,13 @@ def claim(text: str) -> Claim:
             pending = pending if pending > _SCOPE and token != "." else 0
             continue
         if token == "zzdeny":
-            pending = 10_000
+            pending, negators = 10_000, negators + 1
             continue
         if token in _NEGATORS or is_negation(token):
-            pending = _SCOPE
+            pending, negators = _SCOPE, negators + 1
             continue
+        if pending:
+            denied.add(stem(token))
         if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
             pending = max(0, pending - 1)
             continue
@@ -142,6 +160,7 @@ def claim(text: str) -> Claim:
         stems.append(s)
         if pending and not token.endswith("ly"):
             negated.add(s)
+            scopes.append((s, negators))
             anchors.append((s, stems[-2] if len(stems) > 1 else ""))
             pending = pending if pending > _SCOPE else 0
         else:
@@ -159,6 +178,8 @@ def claim(text: str) -> Claim:
         frozenset(affirmed),
         passive,
         tuple(lowered),
+        tuple(scopes),
+        frozenset(denied),
     )
 
 
@@ -173,84 +194,130 @@ def _anchored(negating: Claim, other: Claim, s: str) -> bool:
     return any(anchor in other.stems[:i] for i in positions)
 
 
-def negation_conflict(point: Claim, answer: Claim) -> str | None:
-    """A stem one side negates and the other asserts (and never negates), if any.
+def negation_conflicts(point: Claim, answer: Claim) -> list[str]:
+    """Stems one side negates and the other asserts (and never negates), one per negator.
 
     Two negated statements about the same thing usually agree ("needs no energy" / "without
     spending energy"): then only a side that keeps all the other's negations and adds one
-    conflicts. Either way the stem must be said of the same thing (`_anchored`).
+    conflicts. Either way the stem must be said of the same thing (`_anchored`). Stems
+    governed by one negator ("it is not true that …") count once.
     """
+    found: dict[tuple[bool, int], str] = {}
+
+    def deny(negating: Claim, other: Claim, extra: frozenset[str], in_point: bool) -> None:
+        scope = dict(negating.scopes)
+        for s in other.stems:
+            if s in extra and s in other.affirmed and _anchored(negating, other, s):
+                found.setdefault((in_point, scope.get(s, 0)), s)
+
     if point.negated and answer.negated:
         if point.negated <= answer.negated:
-            extra = answer.negated - point.negated
-            return next(
-                (
-                    s
-                    for s in point.stems
-                    if s in extra and s in point.affirmed and _anchored(answer, point, s)
-                ),
-                None,
-            )
-        if answer.negated <= point.negated:
-            extra = point.negated - answer.negated
-            return next(
-                (
-                    s
-                    for s in answer.stems
-                    if s in extra and s in answer.affirmed and _anchored(point, answer, s)
-                ),
-                None,
-            )
-        return None
-    for s in point.stems:
-        if (
-            s in answer.negated
-            and s in point.affirmed
-            and s not in point.negated
-            and _anchored(answer, point, s)
-        ):
-            return s
-        if (
-            s in point.negated
-            and s in answer.affirmed
-            and s not in answer.negated
-            and _anchored(point, answer, s)
-        ):
-            return s
-    return None
+            deny(answer, point, answer.negated - point.negated, False)
+        elif answer.negated <= point.negated:
+            deny(point, answer, point.negated - answer.negated, True)
+        return list(found.values())
+    deny(answer, point, answer.negated - point.negated, False)
+    deny(point, answer, point.negated - answer.negated, True)
+    return list(found.values())
 
 
-def antonym_conflict(point: Claim, answer: Claim) -> str | None:
-    """A stem of the point whose opposite the answer uses instead (without the stem itself)."""
+def antonym_flips(point: Claim, answer: Claim) -> list[str]:
+    """Opposites the answer uses in place of the point's words, unless the swap says the same.
+
+    "not the same" is "different", so a flip where one side is negated agrees; so does a
+    mirrored comparison ("particles too big for the holes" / "holes smaller than the
+    particles": the words on either side of the opposite trade places).
+    """
     # Every word counts here, function words too ("more" / "less", "all" / "none").
     ans = Counter(stem(t) for t in answer.tokens)
     own = Counter(stem(t) for t in point.tokens)
+    flips: list[str] = []
     for s in own:
-        if s in ans:
+        if s in ans or s in _NEGATION_STEMS:
             continue
         for opposite in ANTONYMS.get(s, frozenset()):
-            if ans[opposite] > own[opposite]:
-                return opposite
-    return None
+            if ans[opposite] <= own[opposite] or opposite in _NEGATION_STEMS:
+                continue  # "always" / "never" is a denial: `negation_conflicts` counts it
+            if own[opposite] and not _in_place_of(point, answer, s, opposite):
+                continue  # "dark absorbs heat" leaves out "lighter" of "darker than lighter"
+            if (s in point.denied) != (opposite in answer.denied):
+                continue
+            if not _mirrored(point, answer, s, opposite):
+                flips.append(opposite)
+            break
+    return flips
+
+
+def _in_place_of(point: Claim, answer: Claim, s: str, opposite: str) -> bool:
+    """Whether `opposite` follows, in the answer, every shared word that precedes `s` in
+    the point: it stands where `s` stood (the point has `opposite` elsewhere too)."""
+    if s not in point.stems:
+        return True
+    preceding = {t for t in point.stems[: point.stems.index(s)] if t != opposite}
+    wanted = preceding & set(answer.stems)
+    return any(wanted <= set(answer.stems[:i]) for i, t in enumerate(answer.stems) if t == opposite)
+
+
+def _mirrored(point: Claim, answer: Claim, s: str, opposite: str) -> bool:
+    """Whether the content words before and after `s` in the point come after and before
+    `opposite` in the answer (at least one of each)."""
+    if s not in point.stems or opposite not in answer.stems:
+        return False
+    at, there = point.stems.index(s), answer.stems.index(opposite)
+    first: dict[str, int] = {}
+    for i, t in enumerate(answer.stems):
+        first.setdefault(t, i)
+    before = [first[t] for t in point.stems[:at] if t in first and t != opposite]
+    after = [first[t] for t in point.stems[at + 1 :] if t in first and t != opposite]
+    return bool(before and after) and min(before) > there > max(after)
+
+
+def disagreement(point: Claim, answer: Claim) -> str | None:
+    """The word on which `answer` contradicts `point`, if it does.
+
+    Denials and opposites are counted together: an odd number contradicts, an even number
+    says the same thing again ("not the same" / "different"; "the longer the string, the
+    lower the pitch" / "the shorter, the higher"). With neither, a swap of subject and object
+    contradicts.
+    """
+    denials = negation_conflicts(point, answer)
+    if not denials:
+        # Function words with an opposite ("same", "all", "more") are not content words,
+        # but denying one on one side only ("not the same" / "the same") is a denial too
+        # (when the negator denied no content word: that denial is already counted).
+        own, ans = {stem(t) for t in point.tokens}, {stem(t) for t in answer.tokens}
+        denials = [w for w in _POLAR & own & ans if (w in point.denied) != (w in answer.denied)]
+    flips = denials + antonym_flips(point, answer)
+    if flips:
+        return flips[0] if len(flips) % 2 else None
+    return swap_conflict(point, answer)
 
 
 def swap_conflict(point: Claim, answer: Claim) -> str | None:
-    """A shared stem whose neighbours before and after it trade sides in the answer."""
+    """A shared stem whose neighbours before and after it trade sides in the answer.
+
+    Words the answer repeats are placed at their first and at their last use, and the swap
+    must show both ways: "black absorbs heat and white reflects the heat" keeps "white
+    reflects … heat" in order at the second "heat".
+    """
     if answer.passive or point.passive:
         return None
     first: dict[str, int] = {}
+    last: dict[str, int] = {}
     for i, s in enumerate(answer.stems):
         first.setdefault(s, i)
+        last[s] = i
     shared = [s for s in dict.fromkeys(point.stems) if s in first]
     # Only a close restatement of the point can swap it; a paraphrase reorders freely.
     if len(shared) < 3 or len(shared) < 0.6 * len(set(point.stems)):
         return None
     for k, pivot in enumerate(shared[1:-1], start=1):
         before, after = shared[:k], shared[k + 1 :]
-        at = first[pivot]
-        moved_back = [s for s in before if first[s] > at]
-        moved_front = [s for s in after if first[s] < at]
-        if len(moved_back) == len(before) and len(moved_front) == len(after):
+        if all(
+            all(place[t] > place[pivot] for t in before)
+            and all(place[t] < place[pivot] for t in after)
+            for place in (first, last)
+        ):
             return pivot
     return None
 
@@ -258,8 +325,10 @@ def swap_conflict(point: Claim, answer: Claim) -> str | None:
 def scrambled(reference: str, answer: str) -> bool:
     """The reference's words out of order, or a long salad of keywords strung together.
 
-    Out of order: nearly every content word of the answer is the reference's, most of the
-    reference's are there, yet few of the answer's word pairs are (a paraphrase that reuses that many words keeps its phrases). A salad:
+    Out of order: nearly every content word of the answer is the reference's, and nearly
+    all of the reference's are there, yet few of the answer's word pairs are. (A short right
+    answer reorders the card's clauses — "If it is iron it will stick" for "If the key
+    sticks, the key is iron" — but leaves some of its words out.) A salad:
     several times the reference's length, with next to none of its word pairs.
     """
     ref_tokens = words(normalize_text(reference))
@@ -273,7 +342,7 @@ def scrambled(reference: str, answer: str) -> bool:
     pairs = list(pairwise(ans_tokens))
     kept = sum(1 for p in pairs if p in ref_pairs) / len(pairs)
     recall = len(ref_content & set(content)) / max(1, len(ref_content))
-    if shared >= 0.9 and recall >= 0.6 and kept < 0.3:
+    if shared >= 0.9 and recall >= 0.9 and kept < 0.3:
         return True
     return len(ans_tokens) >= max(60, 2.5 * len(ref_tokens)) and kept < 0.05
 
@@ -311,10 +380,6 @@ def conflicting_unit(
                 common = len(set(pcl.stems) & set(ucl.stems))
                 if common < max(2.0, 0.5 * min(len(set(pcl.stems)), len(set(ucl.stems)))):
                     continue
-                if (
-                    negation_conflict(pcl, ucl)
-                    or antonym_conflict(pcl, ucl)
-                    or swap_conflict(pcl, ucl)
-                ):
+                if disagreement(pcl, ucl):
                     return units[u]
     return None

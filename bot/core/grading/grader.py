@@ -281,7 +281,8 @@ class Grader:
         if ans.repeats_question and al.row[_COS_AQ] >= COPY_COSINE:
             reasons.append("the answer only repeats the question")
             cap = min(cap, below_partial)
-        if ans.text and scrambled(ref.reference, ans.text):
+        # Against the key points: the words graded (fenced code is not), all of them there.
+        if ans.text and scrambled(" ".join(ref.points), ans.text):
             reasons.append("the answer strings the card's words together out of order")
             cap = min(cap, below_partial)
         # Points are not credited when a guard ruled the answer out (copied question,
