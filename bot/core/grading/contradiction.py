@@ -52,6 +52,7 @@ _NEGATORS = frozenset(
     | {"prevent", "prevents", "prevented", "preventing", "block", "blocks", "blocked", "blocking"}
     | {"skipped", "skipping", "avoided", "avoiding"}
 )
+_SUBJECTS = frozenset({"i", "we", "you", "he", "she", "it", "they"})
 _SCOPE = 3  # a negator governs the first content word within this many tokens after it
 _BREAKS = frozenset({",", ";", ":", ".", "but", "while", "whereas", "although"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,;:.]")
@@ -121,6 +122,7 @@ class Claim:
     tokens: tuple[str, ...]  # every word, lower-cased, in order (for the scramble check)
     scopes: tuple[tuple[str, int], ...] = ()  # (negated stem, which negator governs it)
     denied: frozenset[str] = frozenset()  # stems of every word in a negator's scope, stop words too
+    order: tuple[str, ...] = ()  # content stems and subject pronouns in order (the swap check)
 
 
 def claim(text: str) -> Claim:
@@ -167,6 +169,17 @@ def claim(text: str) -> Claim:
             affirmed.add(s)
             pending = max(0, pending - 1)
     lowered = [t for t in raw if t not in _BREAKS]
+    # Subject pronouns hold the subject's place: "They contain chlorophyll" is swapped by
+    # "Chlorophyll … contain they" though no content word moved past the verb.
+    order = [
+        t if t in _SUBJECTS else stem(t)
+        for t in lowered
+        if t in _SUBJECTS
+        or (
+            not (t in STOPWORDS or t in _NEGATORS or is_negation(t) or t.startswith("zz"))
+            and (len(t) > 1 or t.isdigit())
+        )
+    ]
     passive = any(
         a in ("is", "are", "was", "were", "be", "been", "being") and "by" in lowered[i + 1 : i + 5]
         for i, a in enumerate(lowered)
@@ -180,6 +193,7 @@ def claim(text: str) -> Claim:
         tuple(lowered),
         tuple(scopes),
         frozenset(denied),
+        tuple(order),
     )
 
 
@@ -298,18 +312,24 @@ def swap_conflict(point: Claim, answer: Claim) -> str | None:
 
     Words the answer repeats are placed at their first and at their last use, and the swap
     must show both ways: "black absorbs heat and white reflects the heat" keeps "white
-    reflects … heat" in order at the second "heat".
+    reflects … heat" in order at the second "heat". Content words are compared, then content
+    words with subject pronouns ("They contain chlorophyll" / "Chlorophyll … contain they").
     """
     if answer.passive or point.passive:
         return None
+    return _swapped(point.stems, answer.stems) or _swapped(point.order, answer.order)
+
+
+def _swapped(point_order: tuple[str, ...], answer_order: tuple[str, ...]) -> str | None:
+    """The pivot of a swap between two word sequences, if there is one."""
     first: dict[str, int] = {}
     last: dict[str, int] = {}
-    for i, s in enumerate(answer.stems):
+    for i, s in enumerate(answer_order):
         first.setdefault(s, i)
         last[s] = i
-    shared = [s for s in dict.fromkeys(point.stems) if s in first]
+    shared = [s for s in dict.fromkeys(point_order) if s in first]
     # Only a close restatement of the point can swap it; a paraphrase reorders freely.
-    if len(shared) < 3 or len(shared) < 0.6 * len(set(point.stems)):
+    if len(shared) < 3 or len(shared) < 0.6 * len(set(point_order)):
         return None
     for k, pivot in enumerate(shared[1:-1], start=1):
         before, after = shared[:k], shared[k + 1 :]
@@ -320,6 +340,20 @@ def swap_conflict(point: Claim, answer: Claim) -> str | None:
         ):
             return pivot
     return None
+
+
+def rotated(point: Claim, answer: Claim) -> bool:
+    """The point's opening words (its subject and verb: up to four content words or subject
+    pronouns, in any order) moved to the end of the answer, the rest in order ("Merge sort
+    splits the list into halves" / "The list into halves splits merge sort"). Passives are
+    let through ("The list is split into halves by merge sort")."""
+    p, a = point.order, answer.order
+    if point.passive or answer.passive or len(p) < 4 or len(a) != len(p):
+        return False
+    # At least two words stay in front (moving all of them is no move).
+    return a != p and any(
+        sorted(a[-k:]) == sorted(p[:k]) and a[:-k] == p[k:] for k in range(1, min(5, len(p) - 1))
+    )
 
 
 def scrambled(reference: str, answer: str) -> bool:
@@ -373,6 +407,8 @@ def conflicting_unit(
             continue
         if sims[index, u] < about_at and shared < max(2.0, 0.5 * len(own)):
             continue
+        if rotated(pc, uc):
+            return units[u]
         for p_clause in clauses(point):
             pcl = claim_of(p_clause)
             for u_clause in clauses(units[u]):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.grading.contradiction import claim, disagreement, scrambled
+from bot.core.grading.contradiction import claim, disagreement, rotated, scrambled
 
 
 def contradicts(point: str, answer: str) -> bool:
-    return disagreement(claim(point), claim(answer)) is not None
+    p, a = claim(point), claim(answer)
+    return disagreement(p, a) is not None or rotated(p, a)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +99,14 @@ def test_reordered_clauses_with_words_left_out_are_not_a_scramble() -> None:
     )
     words = reference.rstrip(".").replace(",", "").replace(";", "").split()
     assert scrambled(reference, " ".join(reversed(words)))
+
+
+def test_a_subject_and_verb_moved_to_the_end_is_a_swap() -> None:
+    point = "Merge sort splits the list into two halves."
+    assert contradicts(point, "The list into two halves splits merge sort.")
+    assert contradicts(
+        "They contain chlorophyll, a green pigment.", "Chlorophyll, a green pigment, contain they."
+    )
+    # The passive says the same; so does the point itself.
+    assert not contradicts(point, "The list is split into two halves by merge sort.")
+    assert not contradicts(point, point)

@@ -137,8 +137,9 @@ def test_families_exist_for_every_seed_card() -> None:
 
 # Graded `correct` on the seed deck with every other card as a neighbour (the protocol of
 # `python -m bot.eval.grading.deck_figures`), measured at the commit that added this test;
-# the goal is 0 each (docs/QUALITY.md). Floors that keep what works from slipping back.
-FAMILY_FLOORS = {"swap": (34, 22), "noun_swap": (16, 7), "zero_width": (32, 9)}
+# the goal is 0 each (docs/QUALITY.md). Floors that keep what works from slipping back
+# (swap: 22 before the rotation rule and the subject pronouns, 8 after).
+FAMILY_FLOORS = {"swap": (34, 8), "noun_swap": (16, 7), "zero_width": (32, 9)}
 
 
 @pytest.mark.parametrize("family", sorted(FAMILY_FLOORS))
