@@ -8,7 +8,7 @@ it, word by word:
 - *negation*: a word the point asserts is negated in the answer, or the other way round
   ("not", "never", "no", "cannot", "isn't", "without", "rather than", "instead of");
 - *antonym*: the answer has the opposite of one of the point's words (a general-English
-  lexicon below; a trained cross-encoder judges the cases no word list has);
+  lexicon, `antonyms`; a trained cross-encoder judges the cases no word list has);
 - *swap*: the words before and after a shared verb trade places (passives are let through);
 - *scramble*: the answer reuses the reference's words but almost none of its word pairs.
 """
@@ -24,6 +24,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.grading.antonyms import ANTONYMS
 from bot.core.words import NEGATIONS, STOPWORDS, is_negation, normalize_text, stem, words
 
 # Multi-word negators are folded into one token before the scan.
@@ -52,50 +53,12 @@ _NEGATORS = frozenset(
     | {"prevent", "prevents", "prevented", "preventing", "block", "blocks", "blocked", "blocking"}
     | {"skipped", "skipping", "avoided", "avoiding"}
 )
-_SUBJECTS = frozenset({"i", "we", "you", "he", "she", "it", "they"})
+# Pronouns that are only ever subjects ("it" and "you" are objects too: "spend energy on it").
+_SUBJECTS = frozenset({"i", "we", "he", "she", "they"})
 _SCOPE = 3  # a negator governs the first content word within this many tokens after it
 _BREAKS = frozenset({",", ";", ":", ".", "but", "while", "whereas", "although"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,;:.]")
 
-_ANTONYM_PAIRS = """increase decrease|increases decreases|increased decreased|increasing decreasing
-    more less|larger smaller|large small|bigger smaller|big small|high low|higher lower
-    first last|before after|earlier later|single multiple|one many|dense sparse|same different
-    constant changing|fixed variable|static dynamic|positive negative|correct incorrect
-    right wrong|true false|better worse|best worst|input output|inside outside|internal external
-    add remove|adds removes|always never|entire partial|whole partial|easier harder|easy hard
-    faster slower|fast slow|expensive cheap|cheaper costlier|random deterministic
-    central peripheral|reduce increase|reduces increases|similar dissimilar|all none
-    strong weak|hot cold|warm cold|absorb release|absorbs releases|gain lose|gains loses
-    upper lower|maximum minimum|max min|enter leave|enters leaves|import export|open closed
-    start end|begin end|beginning end|top bottom|left right|push pull|send receive
-    sends receives|client server|encrypt decrypt|encrypted unencrypted|safe unsafe
-    secure insecure|valid invalid|legal illegal|possible impossible|likely unlikely
-    stable unstable|visible invisible|known unknown|common rare|frequent rare|often rarely
-    success failure|succeed fail|succeeds fails|accept reject|accepts rejects|allow forbid
-    allows forbids|allow prevent|allows prevents|enable disable|enables disables|include exclude
-    includes excludes|inclusive exclusive|maximize minimize|maximizes minimizes|rise fall
-    rises falls|above below|over under|up down|forward backward|forwards backwards|early late
-    long short|longer shorter|wide narrow|thick thin|heavy light|full empty|present absent
-    active passive|living dead|alive dead|natural artificial|ancient modern|old new|older newer
-    young old|cause effect|parent child|predecessor successor|previous next|ascending descending
-    mutable immutable|synchronous asynchronous|sync async|local global|local remote
-    public private|explicit implicit|supervised unsupervised|lossless lossy|linear nonlinear
-    sequential parallel|serial parallel|concrete abstract|general specific|generic specific
-    upstream downstream|inbound outbound|acid base|acidic basic|anode cathode|oxidation reduction
-    oxidize reduce|plus minus|sum difference|multiply divide|numerator denominator
-    horizontal vertical|north south|east west|summer winter|day night|light dark|male female
-    win lose|buy sell|lend borrow|import export|attract repel|attracts repels|expand contract
-    expands contracts|contraction expansion|compress decompress|concentrated dilute|higher lower
-    dilute concentrated|soluble insoluble|permeable impermeable|conductor insulator"""
-ANTONYMS: dict[str, frozenset[str]] = {}
-for _pair in re.split(r"[|\n]", _ANTONYM_PAIRS):
-    _parts = _pair.split()
-    if len(_parts) == 2:
-        _a, _b = stem(_parts[0]), stem(_parts[1])
-        ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
-        ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
-# Function words whose denial is a claim. Not "one" ("one-hot"), nor particles ("up",
-# "over"): they are rarely the thing denied.
 _POLAR = frozenset(stem(w) for w in ("same", "all", "more", "before", "after", "above", "below"))
 _NEGATION_STEMS = frozenset(stem(w) for w in NEGATIONS | _NEGATORS)
 

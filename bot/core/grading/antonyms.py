@@ -1,0 +1,52 @@
+"""Opposites for the contradiction rules: a general-English lexicon of antonym pairs, stemmed.
+
+A word list sees "dense" / "sparse" and "increase" / "decrease"; it cannot see opposites it
+does not list (the trained cross-encoder was measured for those, docs/QUALITY.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.words import stem
+
+_ANTONYM_PAIRS = """increase decrease|increases decreases|increased decreased|increasing decreasing
+    more less|larger smaller|large small|bigger smaller|big small|high low|higher lower
+    first last|before after|earlier later|single multiple|one many|dense sparse|same different
+    constant changing|fixed variable|static dynamic|positive negative|correct incorrect
+    right wrong|true false|better worse|best worst|input output|inside outside|internal external
+    add remove|adds removes|always never|entire partial|whole partial|easier harder|easy hard
+    faster slower|fast slow|expensive cheap|cheaper costlier|random deterministic
+    central peripheral|reduce increase|reduces increases|similar dissimilar|all none
+    strong weak|hot cold|warm cold|absorb release|absorbs releases|gain lose|gains loses
+    upper lower|maximum minimum|max min|enter leave|enters leaves|import export|open closed
+    start end|begin end|beginning end|top bottom|left right|push pull|send receive
+    sends receives|client server|encrypt decrypt|encrypted unencrypted|safe unsafe
+    secure insecure|valid invalid|legal illegal|possible impossible|likely unlikely
+    stable unstable|visible invisible|known unknown|common rare|frequent rare|often rarely
+    success failure|succeed fail|succeeds fails|accept reject|accepts rejects|allow forbid
+    allows forbids|allow prevent|allows prevents|enable disable|enables disables|include exclude
+    includes excludes|inclusive exclusive|maximize minimize|maximizes minimizes|rise fall
+    rises falls|above below|over under|up down|forward backward|forwards backwards|early late
+    long short|longer shorter|wide narrow|thick thin|heavy light|full empty|present absent
+    active passive|living dead|alive dead|natural artificial|ancient modern|old new|older newer
+    young old|cause effect|parent child|predecessor successor|previous next|ascending descending
+    mutable immutable|synchronous asynchronous|sync async|local global|local remote
+    public private|explicit implicit|supervised unsupervised|lossless lossy|linear nonlinear
+    sequential parallel|serial parallel|concrete abstract|general specific|generic specific
+    upstream downstream|inbound outbound|acid base|acidic basic|anode cathode|oxidation reduction
+    oxidize reduce|plus minus|sum difference|multiply divide|numerator denominator
+    horizontal vertical|north south|east west|summer winter|day night|light dark|male female
+    win lose|buy sell|lend borrow|import export|attract repel|attracts repels|expand contract
+    expands contracts|contraction expansion|compress decompress|concentrated dilute|higher lower
+    dilute concentrated|soluble insoluble|permeable impermeable|conductor insulator"""
+ANTONYMS: dict[str, frozenset[str]] = {}
+"""Each stem's opposites (both directions)."""
+for _pair in re.split(r"[|\n]", _ANTONYM_PAIRS):
+    _parts = _pair.split()
+    if len(_parts) == 2:
+        _a, _b = stem(_parts[0]), stem(_parts[1])
+        ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
+        ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
+# Function words whose denial is a claim. Not "one" ("one-hot"), nor particles ("up",
+# "over"): they are rarely the thing denied.
