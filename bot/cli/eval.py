@@ -78,6 +78,13 @@ def register(commands: Any) -> None:
     )
     dialogue.add_argument("--right", metavar="FILE", type=Path, help="cases of right replies")
     dialogue.add_argument("--wrong", metavar="FILE", type=Path, help="cases of wrong replies")
+    dialogue.add_argument(
+        "--deck",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        help="a deck the cases are on, in place of the seed deck (repeatable)",
+    )
     dialogue.add_argument("--details", action="store_true", help="every case and hint, too")
     dialogue.set_defaults(handler=eval_dialogue)
 
@@ -114,6 +121,7 @@ def eval_dialogue(args: argparse.Namespace) -> int:
     from bot.eval import dialogue
 
     argv = [*_option("--right", args.right), *_option("--wrong", args.wrong)]
+    argv += [x for deck in args.deck or () for x in _option("--deck", deck)]
     return dialogue.main([*argv, *(["--details"] if args.details else [])])
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -73,10 +74,16 @@ def point_index(points: Sequence[str], text: str) -> int:
 
 
 def run_script(lines: list[dict[str, Any]], data_dir: Path) -> list[dict[str, Any]]:
-    """Run `flashtutor tutor --script` on `lines` in `data_dir`; its output lines."""
+    """Run `flashtutor tutor --script` on `lines` in `data_dir`; its output lines.
+
+    The tutor reads the decks of `data_dir/knowledge` when there is one (`--deck`), else the
+    project's knowledge/.
+    """
     path = data_dir / "script.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     env = {**os.environ, "FLASHTUTOR_DATA_DIR": str(data_dir), "FLASHTUTOR_LLM_MODEL": "none"}
+    if (data_dir / "knowledge").is_dir():
+        env["FLASHTUTOR_KNOWLEDGE_DIR"] = str(data_dir / "knowledge")
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "tutor", "--script", str(path), "--user", "eval"],
         capture_output=True,
@@ -163,13 +170,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.eval.dialogue")
     parser.add_argument("--right", type=Path, default=DATA / "replies_right.jsonl")
     parser.add_argument("--wrong", type=Path, default=DATA / "replies_wrong.jsonl")
+    parser.add_argument(
+        "--deck",
+        type=Path,
+        action="append",
+        help="a deck file the cases are on, in place of the seed deck (repeatable)",
+    )
     parser.add_argument("--details", action="store_true", help="every case and hint, too")
     args = parser.parse_args(argv)
-    cards = load_deck_file(SEED_DECK).cards
+    decks: list[Path] = args.deck or [SEED_DECK]
+    cards = [c for deck in decks for c in load_deck_file(deck).cards]
     by_id = {c.card_id: c for c in cards}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
+        if args.deck:
+            (data / "knowledge").mkdir()
+            for deck in decks:
+                shutil.copyfile(deck, data / "knowledge" / deck.name)
         leaks = hint_leaks(cards, data)
         right, right_rows = credit_rate(load_cases(args.right), by_id, data)
         wrong, wrong_rows = credit_rate(load_cases(args.wrong), by_id, data)
