@@ -57,6 +57,7 @@ _NEGATORS = frozenset(
 _SUBJECTS = frozenset({"i", "we", "he", "she", "they"})
 _SCOPE = 3  # a negator governs the first content word within this many tokens after it
 _BREAKS = frozenset({",", ";", ":", ".", "but", "while", "whereas", "although"})
+_POSSESSIVE = re.compile(r"'s$")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,;:.]")
 
 _POLAR = frozenset(stem(w) for w in ("same", "all", "more", "before", "after", "above", "below"))
@@ -93,7 +94,8 @@ def claim(text: str) -> Claim:
     folded = normalize_text(text)
     for pattern, replacement in _PHRASES:
         folded = pattern.sub(replacement, folded)
-    raw = [t.casefold().replace("’", "'") for t in _TOKEN.findall(folded)]
+    # A possessive is its noun: "each client's state" speaks of the client.
+    raw = [_POSSESSIVE.sub("", t.casefold().replace("’", "'")) for t in _TOKEN.findall(folded)]
     # "No Fruity Cream cookies are not pure sugar": an opening "no" that is followed by
     # another negation answers a yes/no question (the comma after it is often left out).
     if raw[:1] == ["no"] and any(t in _NEGATORS or is_negation(t) for t in raw[1:]):

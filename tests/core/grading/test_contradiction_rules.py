@@ -110,3 +110,9 @@ def test_a_subject_and_verb_moved_to_the_end_is_a_swap() -> None:
     # The passive says the same; so does the point itself.
     assert not contradicts(point, "The list is split into two halves by merge sort.")
     assert not contradicts(point, point)
+
+
+def test_a_possessive_is_its_noun() -> None:
+    point = "The server keeps no client state between requests."
+    assert contradicts(point, "The server keeps each client's state between requests.")
+    assert not contradicts(point, "Between requests the server keeps no client's state.")
