@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +24,7 @@ from bot.infra import migrations
 from bot.infra.db import SqliteDatabase
 from bot.infra.store import ProgressStore, StoreError
 from tests.infra.conftest import Engine
+from tests.infra.together import all_at_once
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 PROJECT = Path(__file__).resolve().parents[2]
@@ -483,22 +483,12 @@ def test_process_dying_mid_write_leaves_the_database_as_before(engine: Engine) -
 def test_reviews_of_one_card_at_once_each_build_on_the_one_before(engine: Engine) -> None:
     # Every writer reads the schedule and writes the next one; none may overwrite another's.
     stores = [engine.store(), engine.store()]  # two connections, as two processes would have
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
 
     def work(n: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(25):
-                review(stores[n % 2], "c1", "incorrect" if (i + n) % 3 == 0 else "correct")
-        except BaseException as exc:  # collected, asserted below
-            errors.append(exc)
+        for i in range(25):
+            review(stores[n % 2], "c1", "incorrect" if (i + n) % 3 == 0 else "correct")
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = all_at_once(4, work)
     for s in stores:
         s.close()
     assert errors == []
@@ -512,30 +502,20 @@ def test_reviews_of_one_card_at_once_each_build_on_the_one_before(engine: Engine
 def test_threads_recording_at_once_lose_nothing(engine: Engine) -> None:
     shared = engine.store()
     other = engine.store()  # a second connection, as a second process would have
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(8)
 
     def work(n: int) -> None:
         target = shared if n % 2 else other
-        try:
-            barrier.wait()
-            for i in range(25):
-                review(
-                    target,
-                    f"card-{i % 5}",
-                    user_id=f"user-{n}",
-                    guild_id="g1",
-                    now=NOW + timedelta(minutes=i),
-                )
-                target.due_card_ids(f"user-{n}", NOW)
-        except BaseException as exc:  # collected, asserted below
-            errors.append(exc)
+        for i in range(25):
+            review(
+                target,
+                f"card-{i % 5}",
+                user_id=f"user-{n}",
+                guild_id="g1",
+                now=NOW + timedelta(minutes=i),
+            )
+            target.due_card_ids(f"user-{n}", NOW)
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = all_at_once(8, work)
     shared.close()
     other.close()
     assert errors == []

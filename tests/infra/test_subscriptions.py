@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from bot.errors import InputError
 from bot.infra.store import ProgressStore
 from bot.infra.subscriptions import Subscription, SubscriptionStore
 from tests.infra.conftest import Engine
+from tests.infra.together import all_at_once
 
 pytestmark = pytest.mark.daily
 
@@ -218,11 +218,9 @@ def test_concurrent_claimers_on_separate_connections_split_the_work(engine: Engi
     progress.close()
     stores = [engine.store() for _ in range(4)]
     got: dict[str, list[int]] = {}
-    barrier = threading.Barrier(4)
 
     def claimer(n: int) -> None:
         mine = SubscriptionStore(stores[n])
-        barrier.wait()
         ids: list[int] = []
         while batch := mine.claim_due(SLOT, f"w{n}", SLOT + timedelta(minutes=5), 5):
             ids += [s.id for s in batch]
@@ -231,11 +229,7 @@ def test_concurrent_claimers_on_separate_connections_split_the_work(engine: Engi
                 assert mine.begin_push(s, plan, [("c", "new")], 0, SLOT, owner=f"w{n}") is not None
         got[f"w{n}"] = ids
 
-    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert all_at_once(4, claimer) == []
     every = [i for ids in got.values() for i in ids]
     assert len(every) == 60 and len(set(every)) == 60
     assert engine.raw("SELECT COUNT(*) FROM daily_pushes") == [(60,)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import psycopg
@@ -14,6 +13,7 @@ from bot.infra.db import StoreError, open_database
 from bot.infra.db.postgres import redact
 from bot.testing.postgres import TempPostgres
 from tests.infra.conftest import Engine
+from tests.infra.together import all_at_once
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 NAMES = [m.__name__ for m in migrations.MIGRATIONS]
@@ -69,25 +69,14 @@ def test_a_failing_migration_leaves_nothing_behind_on_either_engine(engine: Engi
 
 
 def test_two_processes_migrating_at_once_migrate_once(engine: Engine) -> None:
-    errors: list[BaseException] = []
     applied: list[list[str]] = []
-    barrier = threading.Barrier(4)
 
-    def open_one() -> None:
-        try:
-            barrier.wait()
-            db = open_database(engine.url, apply_migrations=False)
-            applied.append(db.migrate())
-            db.close()
-        except BaseException as exc:  # collected, asserted below
-            errors.append(exc)
+    def open_one(_: int) -> None:
+        db = open_database(engine.url, apply_migrations=False)
+        applied.append(db.migrate())
+        db.close()
 
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert all_at_once(4, open_one) == []
     assert sorted(name for names in applied for name in names) == sorted(NAMES)
     assert engine.raw("SELECT COUNT(*) FROM migrations") == [(len(NAMES),)]
 
