@@ -87,6 +87,7 @@ class Claim:
     scopes: tuple[tuple[str, int], ...] = ()  # (negated stem, which negator governs it)
     denied: frozenset[str] = frozenset()  # stems of every word in a negator's scope, stop words too
     order: tuple[str, ...] = ()  # content stems and subject pronouns in order (the swap check)
+    word_stems: tuple[str, ...] = ()  # the stem of every word, function words too, in order
 
 
 def claim(text: str) -> Claim:
@@ -159,6 +160,7 @@ def claim(text: str) -> Claim:
         tuple(scopes),
         frozenset(denied),
         tuple(order),
+        tuple(stem(t) for t in lowered),
     )
 
 
@@ -208,8 +210,8 @@ def antonym_flips(point: Claim, answer: Claim) -> list[str]:
     particles": the words on either side of the opposite trade places).
     """
     # Every word counts here, function words too ("more" / "less", "all" / "none").
-    ans = Counter(stem(t) for t in answer.tokens)
-    own = Counter(stem(t) for t in point.tokens)
+    ans = Counter(answer.word_stems)
+    own = Counter(point.word_stems)
     flips: list[str] = []
     for s in own:
         if s in ans or s in _NEGATION_STEMS:
@@ -264,8 +266,8 @@ def disagreement(point: Claim, answer: Claim) -> str | None:
         # Function words with an opposite ("same", "all", "more") are not content words,
         # but denying one on one side only ("not the same" / "the same") is a denial too
         # (when the negator denied no content word: that denial is already counted).
-        own, ans = {stem(t) for t in point.tokens}, {stem(t) for t in answer.tokens}
-        denials = [w for w in _POLAR & own & ans if (w in point.denied) != (w in answer.denied)]
+        shared = _POLAR & set(point.word_stems) & set(answer.word_stems)
+        denials = [w for w in shared if (w in point.denied) != (w in answer.denied)]
     flips = denials + antonym_flips(point, answer)
     if flips:
         return flips[0] if len(flips) % 2 else None

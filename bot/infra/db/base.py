@@ -116,7 +116,7 @@ class Database(ABC):
         with self._as_store_error("read from"):
             return self._read(sql, params)
 
-    def query_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+    def query_many(self, statements: Sequence[Statement]) -> list[list[Row]]:
         """Several reads at once: every row of each (in one round trip where the engine can)."""
         current: Tx | None = getattr(self._local, "tx", None)
         if current is not None:
@@ -124,7 +124,7 @@ class Database(ABC):
         with self._as_store_error("read from"):
             return self._read_many(statements)
 
-    def _read_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+    def _read_many(self, statements: Sequence[Statement]) -> list[list[Row]]:
         return [self._read(sql, params) for sql, params in statements]
 
     def read_then_write(self, *, lock: bool = False) -> AbstractContextManager[object]:

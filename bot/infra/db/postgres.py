@@ -264,7 +264,7 @@ class PostgresDatabase(Database):
             rows: list[Row] = self._first(held, _pg_sql(sql), tuple(params)).fetchall()
             return rows
 
-    def _read_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+    def _read_many(self, statements: Sequence[Statement]) -> list[list[Row]]:
         # One round trip for all of them (pipeline mode); a dead connection is retried once.
         for attempt in range(2):
             with self._lease() as held:

@@ -36,7 +36,6 @@ class SqliteDatabase(Database):
     ) -> None:
         super().__init__(f"sqlite:///{path}")
         self.path = path
-        self._busy_timeout_s = busy_timeout_s
         self._lock = threading.RLock()
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +45,9 @@ class SqliteDatabase(Database):
             )
             self.connection.row_factory = sqlite3.Row
             self.connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            self._while_locked(lambda: self.connection.execute("PRAGMA journal_mode = WAL"))
+            _while_locked(
+                lambda: self.connection.execute("PRAGMA journal_mode = WAL"), busy_timeout_s
+            )
             # NORMAL is safe with WAL: a crash loses at most the last commits, never consistency.
             self.connection.execute("PRAGMA synchronous = NORMAL")
             self.connection.execute("PRAGMA foreign_keys = ON")
@@ -58,22 +59,6 @@ class SqliteDatabase(Database):
         except BaseException:
             self._close_quietly()
             raise
-
-    def _while_locked(self, step: Callable[[], object]) -> None:
-        """Run `step`, retrying while another connection holds the file: switching a new
-        file to WAL needs it alone, and SQLite answers "database is locked" at once there
-        instead of waiting the busy timeout (two processes opening one new file at once)."""
-        deadline = time.monotonic() + self._busy_timeout_s
-        pause = 0.005
-        while True:
-            try:
-                step()
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() >= deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(0.2, pause * 2)
 
     def _close_quietly(self) -> None:
         if hasattr(self, "connection"):
@@ -155,3 +140,21 @@ class SqliteDatabase(Database):
     def describe(self) -> str:
         """The file's path."""
         return str(self.path)
+
+
+def _while_locked(step: Callable[[], object], timeout_s: float) -> None:
+    """Run `step`, retrying while another connection holds the file: switching a new
+    file to WAL needs it alone, and SQLite answers "database is locked" at once there
+    instead of waiting the busy timeout (two processes opening one new file at once).
+    """
+    deadline = time.monotonic() + timeout_s
+    pause = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(0.2, pause * 2)
