@@ -143,6 +143,20 @@ def test_guard_reasons_name_the_problem(grader: Grader) -> None:
     assert injected.verdict == "incorrect", injected
 
 
+def test_a_link_the_card_names_is_part_of_the_answer(grader: Grader) -> None:
+    question = "What does a URL shortener such as bit.ly do?"
+    reference = (
+        "A URL shortener such as bit.ly maps a long address to a short code and redirects "
+        "visitors who open the short link to the original address."
+    )
+    own = "Services like bit.ly store a short code for a long address and redirect the short link to it."
+    kept = grader.grade(question, reference, own)
+    assert not any("links" in reason for reason in kept.reasons), kept
+    spam = grader.grade(question, reference, own + " See https://spam.example.net/win")
+    assert any("links" in reason for reason in spam.reasons), spam
+    assert spam.verdict != "correct"
+
+
 def test_max_score_caps_the_score_and_the_verdict(grader: Grader) -> None:
     reference = CARDS[CONTEXTUAL]
     full = grader.grade(CONTEXTUAL, reference, GOOD[CONTEXTUAL])

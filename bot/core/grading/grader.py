@@ -132,7 +132,7 @@ class Grader:
         rows: list[npt.NDArray[np.float64]] = []
         for start in range(0, len(items), 256):
             chunk = items[start : start + 256]
-            prepared = [(self._reference(q, r), self._answer(q, a)) for q, r, a in chunk]
+            prepared = [(self._reference(q, r), self._answer(q, a, r)) for q, r, a in chunk]
             vectors = self._embed_all(prepared)
             rows.extend(align(ref, ans, vectors).row for ref, ans in prepared)
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
@@ -146,7 +146,9 @@ class Grader:
         out = np.tile(np.array([0.0, 0.0, 1.0]), (len(items), 1))
         if self._scorer is None:
             raise ValueError("this grader has no pair scorer")
-        prepared = [_Item(self._reference(q, r), self._answer(q, a), 1.0, ()) for q, r, a in items]
+        prepared = [
+            _Item(self._reference(q, r), self._answer(q, a, r), 1.0, ()) for q, r, a in items
+        ]
         for n, item in enumerate(self._score_pairs(prepared)):
             if item.pair is not None:
                 out[n] = item.pair
@@ -170,8 +172,8 @@ class Grader:
             self._claims.put(text, cached)
         return cached
 
-    def _answer(self, question: str, answer: str) -> Answer:
-        return analyse_answer(question, answer, self._guard_params)
+    def _answer(self, question: str, answer: str, reference: str) -> Answer:
+        return analyse_answer(question, answer, self._guard_params, reference)
 
     def _embed_all(self, prepared: Sequence[tuple[Reference, Answer]]) -> dict[str, Vector]:
         wanted: dict[str, None] = {}
@@ -202,9 +204,9 @@ class Grader:
     ) -> list[Grade]:
         prepared: list[_Item] = []
         for (q, r, a), max_score, near in zip(items, caps, neighbours, strict=True):
-            ref, ans = self._reference(q, r), self._answer(q, a)
+            ref, ans = self._reference(q, r), self._answer(q, a, r)
             others = tuple(
-                (self._reference(nq, nr), self._answer(nq, a))
+                (self._reference(nq, nr), self._answer(nq, a, nr))
                 for nq, nr in near
                 if nr.strip() and (nq, nr) != (q, r)
             )

@@ -80,8 +80,12 @@ def _stuffed(tokens: Sequence[str], raw: str) -> bool:
     return bag or single_words or looped
 
 
-def analyse_answer(question: str, answer: str, params: GraderParams) -> Answer:
-    """Clean an answer and apply the text-only guards (caps and reasons)."""
+def analyse_answer(question: str, answer: str, params: GraderParams, reference: str = "") -> Answer:
+    """Clean an answer and apply the text-only guards (caps and reasons).
+
+    A link the card itself names (in `question` or `reference`: "domain names such as
+    example.com") is part of the answer, not a link to strip.
+    """
     reasons: list[str] = []
     cap = 1.0
     below_correct = max(0.0, params.correct_at - 0.01)
@@ -97,8 +101,10 @@ def analyse_answer(question: str, answer: str, params: GraderParams) -> Answer:
         text = _MENTION.sub(" ", text)
         reasons.append("mentions (@everyone, @here, <@…>) are not part of an answer")
         cap = min(cap, below_correct)
-    if _URL.search(text):
-        text = _URL.sub(" ", text)
+    card = f"{question} {reference}".casefold()
+    links = [m for m in _URL.findall(text) if m.casefold().rstrip(".,;:!?)") not in card]
+    if links:
+        text = _URL.sub(lambda m: m[0] if m[0] not in links else " ", text)
         reasons.append("links were removed: explain in your own words")
         cap = min(cap, below_correct)
     text = " ".join(text.split(" ")).strip()
