@@ -1,4 +1,5 @@
-"""Opposites for the contradiction rules: a general-English lexicon of antonym pairs, stemmed.
+"""Word lists for the contradiction rules: a general-English lexicon of antonym pairs, and
+the symmetric predicates, stemmed.
 
 A word list sees "dense" / "sparse" and "increase" / "decrease"; it cannot see opposites it
 does not list (the trained cross-encoder was measured for those, docs/QUALITY.md).
@@ -48,5 +49,12 @@ for _pair in re.split(r"[|\n]", _ANTONYM_PAIRS):
         _a, _b = stem(_parts[0]), stem(_parts[1])
         ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
         ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
-# Function words whose denial is a claim. Not "one" ("one-hot"), nor particles ("up",
-# "over"): they are rarely the thing denied.
+
+# Symmetric predicates: "A fits B" says "B fits A", so trading places around one is no swap.
+SYMMETRIC = frozenset(
+    stem(w)
+    for w in "fit fits match matches equal equals resemble resembles meet meets touch touches "
+    "join joins connect connects collide collides intersect intersects overlap overlaps "
+    "correspond corresponds interact interacts bond bonds differ differs similar identical "
+    "equivalent adjacent".split()
+)

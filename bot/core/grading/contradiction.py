@@ -24,7 +24,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.grading.antonyms import ANTONYMS
+from bot.core.grading.antonyms import ANTONYMS, SYMMETRIC
 from bot.core.words import NEGATIONS, STOPWORDS, is_negation, normalize_text, stem, words
 
 # Multi-word negators are folded into one token before the scan.
@@ -60,6 +60,8 @@ _BREAKS = frozenset({",", ";", ":", ".", "but", "while", "whereas", "although"})
 _POSSESSIVE = re.compile(r"'s$")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,;:.]")
 
+# Function words whose denial is a claim. Not "one" ("one-hot"), nor particles ("up",
+# "over"): they are rarely the thing denied.
 _POLAR = frozenset(stem(w) for w in ("same", "all", "more", "before", "after", "above", "below"))
 _NEGATION_STEMS = frozenset(stem(w) for w in NEGATIONS | _NEGATORS)
 
@@ -299,6 +301,8 @@ def _swapped(point_order: tuple[str, ...], answer_order: tuple[str, ...]) -> str
     if len(shared) < 3 or len(shared) < 0.6 * len(set(point_order)):
         return None
     for k, pivot in enumerate(shared[1:-1], start=1):
+        if pivot in SYMMETRIC:
+            continue
         before, after = shared[:k], shared[k + 1 :]
         if all(
             all(place[t] > place[pivot] for t in before)
@@ -318,8 +322,10 @@ def rotated(point: Claim, answer: Claim) -> bool:
     if point.passive or answer.passive or len(p) < 4 or len(a) != len(p):
         return False
     # At least two words stay in front (moving all of them is no move).
+    # A symmetric verb among the moved words reads as a swap around it, and says the same.
     return a != p and any(
-        sorted(a[-k:]) == sorted(p[:k]) and a[:-k] == p[k:] for k in range(1, min(5, len(p) - 1))
+        sorted(a[-k:]) == sorted(p[:k]) and a[:-k] == p[k:] and not SYMMETRIC & set(p[:k])
+        for k in range(1, min(5, len(p) - 1))
     )
 
 

@@ -116,3 +116,13 @@ def test_a_possessive_is_its_noun() -> None:
     point = "The server keeps no client state between requests."
     assert contradicts(point, "The server keeps each client's state between requests.")
     assert not contradicts(point, "Between requests the server keeps no client's state.")
+
+
+def test_trading_places_around_a_symmetric_verb_is_no_swap() -> None:
+    point = "The plug on the cable matches a standard socket."
+    assert not contradicts(point, "A standard socket matches the plug on the cable.")
+    assert not contradicts(
+        "The red wire connects the battery.", "The battery connects the red wire."
+    )
+    # Around any other verb it still is one.
+    assert contradicts("The cat chases the small mouse.", "The small mouse chases the cat.")
