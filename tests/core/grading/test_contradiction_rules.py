@@ -126,3 +126,13 @@ def test_trading_places_around_a_symmetric_verb_is_no_swap() -> None:
     )
     # Around any other verb it still is one.
     assert contradicts("The cat chases the small mouse.", "The small mouse chases the cat.")
+
+
+def test_nearer_and_farther_are_opposites() -> None:
+    point = "The farther the lamp is from the plant, the less light the leaves get."
+    assert not contradicts(
+        point, "The closer the lamp is to the plant, the more light the leaves get."
+    )
+    assert contradicts(
+        point, "The farther the lamp is from the plant, the more light the leaves get."
+    )
