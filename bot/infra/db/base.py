@@ -160,6 +160,35 @@ class Database(ABC):
         with self.transaction() as tx:
             return self._pair_in(tx, change, then)
 
+    def write_pair_or_read(
+        self, read: Statement, change: Statement, then: Statement
+    ) -> tuple[bool, list[Row]]:
+        """`write_pair(change, then)`, and the rows `read` selects as they were before it.
+
+        For a writer that guessed the row: (True, …) when the guess held and both rows were
+        written; (False, rows) when `change` changed nothing, with the row as it really is to
+        compute again from. In this thread's open transaction, if any; else on its own, as one
+        statement where the engine can (PostgreSQL: one round trip, where `read_then_write`
+        and `write_pair` take two). Faults -> StoreError.
+        """
+        current: Tx | None = getattr(self._local, "tx", None)
+        if current is not None:
+            return self._pair_or_read_in(current, read, change, then)
+        with self._as_store_error("save to"):
+            return self._pair_or_read_alone(read, change, then)
+
+    def _pair_or_read_in(
+        self, tx: Tx, read: Statement, change: Statement, then: Statement
+    ) -> tuple[bool, list[Row]]:
+        rows = tx.execute(*read).fetchall()
+        return self._pair_in(tx, change, then), rows
+
+    def _pair_or_read_alone(
+        self, read: Statement, change: Statement, then: Statement
+    ) -> tuple[bool, list[Row]]:
+        with self.transaction() as tx:
+            return self._pair_or_read_in(tx, read, change, then)
+
     @contextmanager
     def _as_store_error(self, doing: str) -> Iterator[None]:
         try:

@@ -9,7 +9,8 @@ is noticed before use (it has the server's goodbye to read), and a read is tried
 on a fresh connection, so a pool killed by a server restart costs no caller an error.
 Transactions run in pipeline mode (see `_PgTx`): round trips, not statements, cost time. A
 read-then-write (`read_then_write`, `write_pair`: a review) goes without BEGIN and COMMIT,
-as a read and one statement writing both rows if the row is still as read: two round trips.
+as a read and one statement writing both rows if the row is still as read: two round trips;
+one (`write_pair_or_read`) when the writer guessed the row, and right.
 """
 
 from __future__ import annotations
@@ -70,18 +71,61 @@ _INSERT_VALUES = re.compile(
 )
 
 
-@lru_cache(maxsize=64)
-def _chained_sql(change: str, then: str) -> str:
+def _insert_parts(then: str) -> tuple[str, str]:
+    """(`INSERT INTO t (columns)`, the values) of an `INSERT … VALUES (…)`."""
     insert = _INSERT_VALUES.fullmatch(then)
     if insert is None:
         raise ValueError(f"not an INSERT … VALUES (…): {then!r}")
     head, values = insert.groups()
+    return head, values
+
+
+@lru_cache(maxsize=64)
+def _chained_sql(change: str, then: str) -> str:
+    head, values = _insert_parts(then)
     return f"WITH changed AS ({change.strip()} RETURNING 1) {head} SELECT {values} FROM changed"
 
 
 def _chained(change: Statement, then: Statement) -> tuple[str, tuple[Any, ...]]:
     """One statement: `then` (an INSERT … VALUES) inserts only if `change` changed a row."""
     return _chained_sql(change[0], then[0]), (*change[1], *then[1])
+
+
+@lru_cache(maxsize=64)
+def _chained_with_read_sql(read: str, change: str, then: str) -> str:
+    # Every part of one statement sees the snapshot taken before it: `cur` is the row as it
+    # was before `changed` wrote. One row always comes back (the LEFT JOIN), saying whether
+    # the pair was written and how many rows `cur` holds, then `cur`'s columns.
+    head, values = _insert_parts(then)
+    return (
+        f"WITH cur AS ({read.strip()}), changed AS ({change.strip()} RETURNING 1), "
+        f"logged AS ({head} SELECT {values} FROM changed) "
+        "SELECT (SELECT count(*) FROM changed) AS applied_, (SELECT count(*) FROM cur) AS found_, "
+        "cur.* FROM (SELECT 1) AS one_ LEFT JOIN cur ON true"
+    )
+
+
+def _chained_with_read(
+    read: Statement, change: Statement, then: Statement
+) -> tuple[str, tuple[Any, ...]]:
+    """One statement: `_chained(change, then)`, answering with the rows `read` selected
+    before it (see `_applied_and_read`)."""
+    sql = _chained_with_read_sql(read[0], change[0], then[0])
+    return sql, (*read[1], *change[1], *then[1])
+
+
+def _applied_and_read(rows: Sequence[PgRow]) -> tuple[bool, list[Row]]:
+    """What `_chained_with_read` answered: whether it wrote, and the rows read before."""
+    applied, found = bool(rows[0][0]), int(rows[0][1])
+    if not found:
+        return applied, []
+    index = {name: i - 2 for name, i in rows[0]._index.items() if i >= 2}
+    read: list[Row] = []
+    for values in rows:
+        row = PgRow(values[2:])
+        row._index = index
+        read.append(row)
+    return applied, read
 
 
 class _PipelinedCursor:
@@ -294,6 +338,21 @@ class PostgresDatabase(Database):
         sql, params = _chained(change, then)
         with self._lease() as held:
             return bool(held[0].execute(_pg_sql(sql), params).rowcount)
+
+    def _pair_or_read_in(
+        self, tx: Tx, read: Statement, change: Statement, then: Statement
+    ) -> tuple[bool, list[Row]]:
+        sql, params = _chained_with_read(read, change, then)
+        return _applied_and_read(tx.execute(sql, params).fetchall())
+
+    def _pair_or_read_alone(
+        self, read: Statement, change: Statement, then: Statement
+    ) -> tuple[bool, list[Row]]:
+        # As `_pair_alone`: one statement in autocommit, one round trip, not retried on a
+        # dead connection (the server may have run it).
+        sql, params = _chained_with_read(read, change, then)
+        with self._lease() as held:
+            return _applied_and_read(held[0].execute(_pg_sql(sql), params).fetchall())
 
     # --- dialect ---------------------------------------------------------------------------
 
