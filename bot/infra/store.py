@@ -164,7 +164,9 @@ class ProgressStore:
 
     def forget_user(self, user_id: str) -> int:
         """Delete every row about this person, in every table; return how many were deleted."""
-        return self.privacy.forget_user(user_id)
+        deleted = self.privacy.forget_user(user_id)
+        self.reviews.forgotten(user_id)
+        return deleted
 
     # Decks uploaded to a server (bot.infra.db.decks).
 

@@ -7,27 +7,35 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from fsrs import Rating
+
 from bot.core.records import ReviewResult
 from bot.core.scheduling import Scheduler, check_grade, rating_for
 from bot.errors import InputError
-from bot.infra.db.base import Database, StoreError
+from bot.infra.db.base import Database, Statement, StoreError
 from bot.infra.db.codec import ids_json
+from bot.infra.db.known_schedules import KnownSchedules, Schedule
 
 WRITE_ATTEMPTS = 5
-"""How often a review is computed again when others changed the card's schedule meanwhile
-(the second attempt on holds the row; only a row inserted meanwhile makes it fail)."""
+"""How often a review is computed again when the card's schedule was not as guessed: the
+first two attempts are one statement each (from what this process knew of the row, then
+from the row the first found); the third on holds the row (only a row inserted meanwhile
+makes one fail)."""
+GUESSED_ATTEMPTS = 2
 
 _READ_SCHEDULE = "SELECT state, reps, lapses FROM card_state WHERE user_id = ? AND card_id = ? "
 
-# The next schedule, written only if the row is still what the review was computed from
-# (absent: a NULL state never compares equal, so a row inserted meanwhile is not replaced).
-_WRITE_SCHEDULE = """
+# The next schedule, written only if the row is still what the review was computed from, in
+# one of two shapes: an update of the row as known, or an insert where none was known. Never
+# an upsert from a guess, which would bring back a row deleted meanwhile ("forget me").
+_UPDATE_SCHEDULE = """
+    UPDATE card_state SET state = ?, due = ?, reps = ?, lapses = ?, last_review = ?
+    WHERE user_id = ? AND card_id = ? AND state = ? AND reps = ? AND lapses = ?
+"""
+_INSERT_SCHEDULE = """
     INSERT INTO card_state (user_id, card_id, state, due, reps, lapses, last_review)
     VALUES (?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (user_id, card_id) DO UPDATE SET state = excluded.state,
-        due = excluded.due, reps = excluded.reps, lapses = excluded.lapses,
-        last_review = excluded.last_review
-    WHERE card_state.state = ? AND card_state.reps = ? AND card_state.lapses = ?
+    ON CONFLICT (user_id, card_id) DO NOTHING
 """
 
 _APPEND_REVIEW = """
@@ -37,12 +45,24 @@ _APPEND_REVIEW = """
 """
 
 
+def _schedule(rows: list[Any]) -> Schedule | None:
+    return Schedule(str(rows[0][0]), int(rows[0][1]), int(rows[0][2])) if rows else None
+
+
 class ReviewRepo:
-    """The FSRS schedule per (person, card) and the append-only review log."""
+    """The FSRS schedule per (person, card) and the append-only review log.
+
+    `known` holds the schedule rows this repository last wrote or read: a review starts
+    from that guess (none: a card never reviewed) and is written in one statement if the
+    row is still as guessed. A stale guess (another process wrote the card, a transaction
+    rolled back, the person was forgotten) costs one attempt, never a wrong write: the
+    write checks the row itself, and the row it found is the next attempt's start.
+    """
 
     def __init__(self, db: Database, scheduler: Scheduler | None = None) -> None:
         self.db = db
         self.scheduler = scheduler or Scheduler()
+        self.known = KnownSchedules()
 
     def record_review(
         self,
@@ -57,9 +77,9 @@ class ReviewRepo:
         hints_used: int = 0,
         skipped: bool = False,
     ) -> ReviewResult:
-        """Log one review and reschedule the card, both or neither (optimistically: the
-        schedule is read, the next one computed, and both rows written only if the schedule
-        is still as read; else again from the read)."""
+        """Log one review and reschedule the card, both or neither (optimistically: the next
+        schedule is computed from the row as known, and both rows are written only if the
+        schedule is still that; else again from the row as it is)."""
         if not user_id or not card_id:
             raise InputError("user_id and card_id must not be empty")
         check_grade(score, verdict)
@@ -80,27 +100,43 @@ class ReviewRepo:
                 int(skipped),
             ),
         )
+        read = (_READ_SCHEDULE, (user_id, card_id))
+        row = self.known.get(user_id, card_id)
         for attempt in range(WRITE_ATTEMPTS):
-            # Optimistic first; once another writer got in between, holding the row.
-            lock = attempt > 0
-            with self.db.read_then_write(lock=lock):
-                rows = self.db.query(
-                    _READ_SCHEDULE + (self.db.for_update if lock else ""), (user_id, card_id)
-                )
-                row = rows[0] if rows else None
-                old = json.loads(row[0]) if row else None
-                reps = (row[1] if row else 0) + 1
-                lapses = int((row[2] if row else 0) + (row is not None and rating == 1))
-                state, due = self.scheduler.review(old, rating, now)
-                written = (user_id, card_id, json.dumps(state), self.db.ts(due), reps, lapses)
-                as_read = tuple(row) if row else (None, 0, 0)
-                schedule = (_WRITE_SCHEDULE, (*written, stamp, *as_read))
-                if self.db.write_pair(schedule, log):
-                    return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=reps)
+            if attempt < GUESSED_ATTEMPTS:
+                # One statement: written if the row is as guessed; else the row comes back.
+                write, after, due = self._next(user_id, card_id, row, rating, now)
+                written, rows = self.db.write_pair_or_read(read, write, log)
+                row = _schedule(rows)
+            else:
+                # Others keep getting in between: hold the row while computing from it.
+                with self.db.read_then_write(lock=True):
+                    rows = self.db.query(_READ_SCHEDULE + self.db.for_update, (user_id, card_id))
+                    row = _schedule(rows)
+                    write, after, due = self._next(user_id, card_id, row, rating, now)
+                    written = self.db.write_pair(write, log)
+            if written:
+                self.known.put(user_id, card_id, after)
+                return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=after.reps)
+        self.known.put(user_id, card_id, row)
         raise StoreError(
             f"could not save to the progress database: the schedule of {card_id} changed "
             f"under each of {WRITE_ATTEMPTS} attempts"
         )
+
+    def _next(
+        self, user_id: str, card_id: str, row: Schedule | None, rating: Rating, now: datetime
+    ) -> tuple[Statement, Schedule, datetime]:
+        """The schedule after this review of the card whose row is `row` (None: no row), the
+        statement writing it only if the row is still that, and when the card is due."""
+        state, due = self.scheduler.review(json.loads(row.state) if row else None, rating, now)
+        reps = (row.reps if row else 0) + 1
+        lapses = (row.lapses + (rating == 1)) if row else 0
+        after = Schedule(json.dumps(state), reps, int(lapses))
+        values = (after.state, self.db.ts(due), reps, after.lapses, self.db.ts(now))
+        if row is None:
+            return (_INSERT_SCHEDULE, (user_id, card_id, *values)), after, due
+        return (_UPDATE_SCHEDULE, (*values, user_id, card_id, *row)), after, due
 
     def amend_review(
         self,
@@ -157,7 +193,13 @@ class ReviewRepo:
                     card_id,
                 ),
             )
+        self.known.put(user_id, card_id, Schedule(json.dumps(state), len(history), lapses))
         return ReviewResult(card_id=card_id, rating=int(rating), due=due, reps=len(history))
+
+    def forgotten(self, user_id: str) -> None:
+        """This person's rows were deleted: drop what this repository knew of them (a stale
+        guess would cost each of their next reviews an attempt, never a wrong write)."""
+        self.known.drop_user(user_id)
 
     def card_state(self, user_id: str, card_id: str) -> dict[str, Any] | None:
         """The stored FSRS state dict of one card for one person, or None if never reviewed."""
