@@ -75,6 +75,10 @@ class Database(ABC):
     """`sqlite` or `postgresql`."""
     faults: tuple[type[BaseException], ...] = ()
     """The engine's exceptions that mean the database failed (they become `StoreError`)."""
+    guessed_pairs_pay: ClassVar[bool] = False
+    """Whether a writer should guess the row and use `write_pair_or_read`: True where that is
+    one round trip against two for a read and `write_pair` (PostgreSQL); False where a read
+    beside the write costs next to nothing and a wrong guess a second transaction (SQLite)."""
 
     def __init__(self, url: str) -> None:
         self.url = url

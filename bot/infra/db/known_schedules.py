@@ -26,7 +26,7 @@ class Schedule(NamedTuple):
 
 
 class KnownSchedules:
-    """A thread-safe LRU of `Schedule`s by (user id, card id)."""
+    """A thread-safe LRU of `Schedule`s by (user id, card id); capacity 0 keeps none."""
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity

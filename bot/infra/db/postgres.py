@@ -194,6 +194,7 @@ class PostgresDatabase(Database):
     # OperationalError covers a lost connection, an ended backend, a full disk, a lock
     # wait past `lock_timeout` and serialization failures; InterfaceError a closed one.
     faults = (psycopg.OperationalError, psycopg.InterfaceError)
+    guessed_pairs_pay = True
 
     def __init__(
         self,

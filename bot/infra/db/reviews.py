@@ -14,13 +14,13 @@ from bot.core.scheduling import Scheduler, check_grade, rating_for
 from bot.errors import InputError
 from bot.infra.db.base import Database, Statement, StoreError
 from bot.infra.db.codec import ids_json
-from bot.infra.db.known_schedules import KnownSchedules, Schedule
+from bot.infra.db.known_schedules import CAPACITY, KnownSchedules, Schedule
 
 WRITE_ATTEMPTS = 5
-"""How often a review is computed again when the card's schedule was not as guessed: the
-first two attempts are one statement each (from what this process knew of the row, then
-from the row the first found); the third on holds the row (only a row inserted meanwhile
-makes one fail)."""
+"""How often a review is computed again when the card's schedule changed meanwhile. Where a
+guess pays (PostgreSQL), the first two attempts are one statement each: from what this
+process knew of the row, then from the row the first found. Later attempts (from the second
+where no guess pays) hold the row: only a row inserted meanwhile makes one fail."""
 GUESSED_ATTEMPTS = 2
 
 _READ_SCHEDULE = "SELECT state, reps, lapses FROM card_state WHERE user_id = ? AND card_id = ? "
@@ -52,9 +52,9 @@ def _schedule(rows: list[Any]) -> Schedule | None:
 class ReviewRepo:
     """The FSRS schedule per (person, card) and the append-only review log.
 
-    `known` holds the schedule rows this repository last wrote or read: a review starts
-    from that guess (none: a card never reviewed) and is written in one statement if the
-    row is still as guessed. A stale guess (another process wrote the card, a transaction
+    Where a guess pays (`Database.guessed_pairs_pay`: PostgreSQL), `known` holds the schedule
+    rows this repository last wrote or read: a review starts from that guess (none: a card
+    never reviewed) and is written in one statement if the row is still as guessed. A stale guess (another process wrote the card, a transaction
     rolled back, the person was forgotten) costs one attempt, never a wrong write: the
     write checks the row itself, and the row it found is the next attempt's start.
     """
@@ -62,7 +62,8 @@ class ReviewRepo:
     def __init__(self, db: Database, scheduler: Scheduler | None = None) -> None:
         self.db = db
         self.scheduler = scheduler or Scheduler()
-        self.known = KnownSchedules()
+        # Kept only where a guess pays (see `Database.guessed_pairs_pay`).
+        self.known = KnownSchedules(CAPACITY if db.guessed_pairs_pay else 0)
 
     def record_review(
         self,
@@ -78,8 +79,8 @@ class ReviewRepo:
         skipped: bool = False,
     ) -> ReviewResult:
         """Log one review and reschedule the card, both or neither (optimistically: the next
-        schedule is computed from the row as known, and both rows are written only if the
-        schedule is still that; else again from the row as it is)."""
+        schedule is computed from the row as known or read, and both rows are written only if
+        the schedule is still that; else again from the row as it is)."""
         if not user_id or not card_id:
             raise InputError("user_id and card_id must not be empty")
         check_grade(score, verdict)
@@ -101,18 +102,21 @@ class ReviewRepo:
             ),
         )
         read = (_READ_SCHEDULE, (user_id, card_id))
+        guesses = GUESSED_ATTEMPTS if self.db.guessed_pairs_pay else 0
         row = self.known.get(user_id, card_id)
         for attempt in range(WRITE_ATTEMPTS):
-            if attempt < GUESSED_ATTEMPTS:
+            if attempt < guesses:
                 # One statement: written if the row is as guessed; else the row comes back.
                 write, after, due = self._next(user_id, card_id, row, rating, now)
                 written, rows = self.db.write_pair_or_read(read, write, log)
                 row = _schedule(rows)
             else:
-                # Others keep getting in between: hold the row while computing from it.
-                with self.db.read_then_write(lock=True):
-                    rows = self.db.query(_READ_SCHEDULE + self.db.for_update, (user_id, card_id))
-                    row = _schedule(rows)
+                # Read, then write if the row is still as read; holding the row once others
+                # got in between (with one writer at a time, the first of these always writes).
+                lock = attempt > 0
+                with self.db.read_then_write(lock=lock):
+                    sql = _READ_SCHEDULE + (self.db.for_update if lock else "")
+                    row = _schedule(self.db.query(sql, (user_id, card_id)))
                     write, after, due = self._next(user_id, card_id, row, rating, now)
                     written = self.db.write_pair(write, log)
             if written:
