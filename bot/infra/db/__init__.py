@@ -4,10 +4,13 @@
   differs between engines; `base.StoreError` for every engine fault.
 - `sqlite.SqliteDatabase` — the embedded default (`sqlite:///path`).
 - `postgres.PostgresDatabase` — PostgreSQL by URL (`postgresql://…`), for several processes.
+  `pg_sql` turns the portable statements into PostgreSQL's (and chains a pair of writes).
 - repositories, each over a `Database`: `reviews` (FSRS state and the review log),
   `stats` (stats and leaderboards), `decks` (uploaded decks), `quiz_memory` (quiz
   sessions and saved answers), `subscriptions` and `push_ledger` (daily pushes),
   `conversations` (tutoring conversations), `privacy` (forgetting a person).
+- `known_schedules` — the schedule rows a process last saw: what a review on PostgreSQL
+  guesses the row is, to write in one round trip.
 
 The named migrations that build the tables are in `bot.infra.migrations`.
 """

@@ -15,12 +15,10 @@ one (`write_pair_or_read`) when the writer guessed the row, and right.
 
 from __future__ import annotations
 
-import re
 import select
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,103 +27,10 @@ from psycopg.pq import TransactionStatus
 
 from bot.errors import ConfigError
 from bot.infra.db.base import Database, Row, Statement, Tx
+from bot.infra.db.pg_sql import applied_and_read, chained, chained_with_read, pg_sql, row_factory
 
 POOL_SIZE = 5
 """Connections per process: one per worker thread that may be in the database at once."""
-
-
-class PgRow(tuple[Any, ...]):
-    """A row readable by position and by column name, like `sqlite3.Row`."""
-
-    _index: dict[str, int]
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return tuple.__getitem__(self, self._index[key])
-        return tuple.__getitem__(self, key)
-
-    def keys(self) -> list[str]:
-        """The column names."""
-        return list(self._index)
-
-
-def _row_factory(cursor: Any) -> Any:
-    index = {col.name: i for i, col in enumerate(cursor.description or ())}
-
-    def make(values: Sequence[Any]) -> PgRow:
-        row = PgRow(values)
-        row._index = index
-        return row
-
-    return make
-
-
-@lru_cache(maxsize=512)
-def _pg_sql(sql: str) -> str:
-    # Our statements never hold a literal `?` or `%`; escape `%` anyway so one never breaks.
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
-_INSERT_VALUES = re.compile(
-    r"\s*(INSERT\s+INTO\s+\w+\s*\([^)]*\))\s*VALUES\s*\((.*)\)\s*", re.S | re.I
-)
-
-
-def _insert_parts(then: str) -> tuple[str, str]:
-    """(`INSERT INTO t (columns)`, the values) of an `INSERT … VALUES (…)`."""
-    insert = _INSERT_VALUES.fullmatch(then)
-    if insert is None:
-        raise ValueError(f"not an INSERT … VALUES (…): {then!r}")
-    head, values = insert.groups()
-    return head, values
-
-
-@lru_cache(maxsize=64)
-def _chained_sql(change: str, then: str) -> str:
-    head, values = _insert_parts(then)
-    return f"WITH changed AS ({change.strip()} RETURNING 1) {head} SELECT {values} FROM changed"
-
-
-def _chained(change: Statement, then: Statement) -> tuple[str, tuple[Any, ...]]:
-    """One statement: `then` (an INSERT … VALUES) inserts only if `change` changed a row."""
-    return _chained_sql(change[0], then[0]), (*change[1], *then[1])
-
-
-@lru_cache(maxsize=64)
-def _chained_with_read_sql(read: str, change: str, then: str) -> str:
-    # Every part of one statement sees the snapshot taken before it: `cur` is the row as it
-    # was before `changed` wrote. One row always comes back (the LEFT JOIN), saying whether
-    # the pair was written and how many rows `cur` holds, then `cur`'s columns.
-    head, values = _insert_parts(then)
-    return (
-        f"WITH cur AS ({read.strip()}), changed AS ({change.strip()} RETURNING 1), "
-        f"logged AS ({head} SELECT {values} FROM changed) "
-        "SELECT (SELECT count(*) FROM changed) AS applied_, (SELECT count(*) FROM cur) AS found_, "
-        "cur.* FROM (SELECT 1) AS one_ LEFT JOIN cur ON true"
-    )
-
-
-def _chained_with_read(
-    read: Statement, change: Statement, then: Statement
-) -> tuple[str, tuple[Any, ...]]:
-    """One statement: `_chained(change, then)`, answering with the rows `read` selected
-    before it (see `_applied_and_read`)."""
-    sql = _chained_with_read_sql(read[0], change[0], then[0])
-    return sql, (*read[1], *change[1], *then[1])
-
-
-def _applied_and_read(rows: Sequence[PgRow]) -> tuple[bool, list[Row]]:
-    """What `_chained_with_read` answered: whether it wrote, and the rows read before."""
-    applied, found = bool(rows[0][0]), int(rows[0][1])
-    if not found:
-        return applied, []
-    index = {name: i - 2 for name, i in rows[0]._index.items() if i >= 2}
-    read: list[Row] = []
-    for values in rows:
-        row = PgRow(values[2:])
-        row._index = index
-        read.append(row)
-    return applied, read
 
 
 class _PipelinedCursor:
@@ -169,12 +74,12 @@ class _PgTx:
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
         cur = self.conn.cursor()
-        cur.execute(_pg_sql(sql), tuple(params))
+        cur.execute(pg_sql(sql), tuple(params))
         return _PipelinedCursor(cur, self.pipeline)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any:
         with self.conn.cursor() as cur:
-            cur.executemany(_pg_sql(sql), [tuple(r) for r in rows])
+            cur.executemany(pg_sql(sql), [tuple(r) for r in rows])
 
 
 def redact(url: str) -> str:
@@ -232,7 +137,7 @@ class PostgresDatabase(Database):
         return psycopg.connect(
             self.url,
             autocommit=True,  # BEGIN/COMMIT are ours, so nothing is left open by accident
-            row_factory=_row_factory,
+            row_factory=row_factory,
             connect_timeout=max(1, int(self.busy_timeout_s)),
             options=f"-c lock_timeout={timeout_ms} -c idle_in_transaction_session_timeout=60000",
             application_name="flashtutor",
@@ -306,7 +211,7 @@ class PostgresDatabase(Database):
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
         with self._lease() as held:
-            rows: list[Row] = self._first(held, _pg_sql(sql), tuple(params)).fetchall()
+            rows: list[Row] = self._first(held, pg_sql(sql), tuple(params)).fetchall()
             return rows
 
     def _read_many(self, statements: Sequence[Statement]) -> list[list[Row]]:
@@ -316,7 +221,7 @@ class PostgresDatabase(Database):
                 conn = held[0]
                 try:
                     with conn.pipeline():
-                        cursors = [conn.execute(_pg_sql(q), tuple(p)) for q, p in statements]
+                        cursors = [conn.execute(pg_sql(q), tuple(p)) for q, p in statements]
                         return [cur.fetchall() for cur in cursors]
                 except psycopg.OperationalError:
                     if attempt or not (conn.broken or conn.closed):
@@ -330,30 +235,30 @@ class PostgresDatabase(Database):
         return self.tx() if lock else nullcontext()
 
     def _pair_in(self, tx: Tx, change: Statement, then: Statement) -> bool:
-        sql, params = _chained(change, then)
+        sql, params = chained(change, then)
         return bool(tx.execute(sql, params).rowcount)
 
     def _pair_alone(self, change: Statement, then: Statement) -> bool:
         # One statement in autocommit is its own transaction: one round trip, no pipeline.
         # Not retried on a dead connection: the server may have run it.
-        sql, params = _chained(change, then)
+        sql, params = chained(change, then)
         with self._lease() as held:
-            return bool(held[0].execute(_pg_sql(sql), params).rowcount)
+            return bool(held[0].execute(pg_sql(sql), params).rowcount)
 
     def _pair_or_read_in(
         self, tx: Tx, read: Statement, change: Statement, then: Statement
     ) -> tuple[bool, list[Row]]:
-        sql, params = _chained_with_read(read, change, then)
-        return _applied_and_read(tx.execute(sql, params).fetchall())
+        sql, params = chained_with_read(read, change, then)
+        return applied_and_read(tx.execute(sql, params).fetchall())
 
     def _pair_or_read_alone(
         self, read: Statement, change: Statement, then: Statement
     ) -> tuple[bool, list[Row]]:
         # As `_pair_alone`: one statement in autocommit, one round trip, not retried on a
         # dead connection (the server may have run it).
-        sql, params = _chained_with_read(read, change, then)
+        sql, params = chained_with_read(read, change, then)
         with self._lease() as held:
-            return _applied_and_read(held[0].execute(_pg_sql(sql), params).fetchall())
+            return applied_and_read(held[0].execute(pg_sql(sql), params).fetchall())
 
     # --- dialect ---------------------------------------------------------------------------
 
