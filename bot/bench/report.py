@@ -89,6 +89,23 @@ GOALS = (
     ),
     Goal("db_write_pg_vs_sqlite", "review write p50, PostgreSQL vs SQLite", limit=2, unit="x"),
     Goal("db_write_p99_ms_pg", "review write p99, PostgreSQL", "db_write_p99_ms_sqlite", unit="ms"),
+    # The same writes split by whether the card had a schedule row before (restarted bot).
+    Goal(
+        "db_write_p50_ms_pg_new",
+        "review write p50, PostgreSQL, new card",
+        "db_write_p50_ms_sqlite_new",
+        "db_write_new_pg_vs_sqlite",
+        unit="ms",
+    ),
+    Goal("db_write_new_pg_vs_sqlite", "new card, PostgreSQL vs SQLite", unit="x"),
+    Goal(
+        "db_write_p50_ms_pg_seen",
+        "review write p50, PostgreSQL, card seen before",
+        "db_write_p50_ms_sqlite_seen",
+        "db_write_seen_pg_vs_sqlite",
+        unit="ms",
+    ),
+    Goal("db_write_seen_pg_vs_sqlite", "card seen before, PostgreSQL vs SQLite", unit="x"),
     Goal(
         "db_stats_p50_ms_pg",
         "/stats read p50, PostgreSQL",
