@@ -20,16 +20,16 @@ from bot.core.grading.contradiction import Claim, claim, conflicting_unit, scram
 from bot.core.grading.features import Alignment, Vector, align, texts_to_embed, units_of
 from bot.core.grading.guards import COPY_COSINE, Answer, analyse_answer
 from bot.core.grading.lru import LRU
+from bot.core.grading.neighbours import distinct, foreign_share, said_elsewhere
+from bot.core.grading.neighbours import rival as neighbour_rival
 from bot.core.grading.params import FEATURES, GraderParams
 from bot.core.grading.points import Reference, prepare_reference, split_key_points
 from bot.core.grading.result import Grade, PointGrade, PointState, Verdict
 from bot.core.ports import Embedder, PairScorer
-from bot.core.words import stem
 
 _COS_AQ = FEATURES.index("cos_answer_question")
 Neighbours = Sequence[tuple[str, str]]
 """Other cards of the deck, as (question, reference) pairs."""
-_DUPLICATE = 0.95  # a "neighbour" whose reference is this close is the same card again
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +290,7 @@ class Grader:
         # Points are not credited when a guard ruled the answer out (copied question,
         # instructions to the grader, scrambled words).
         creditable = cap >= partial_at
-        states, said = self._states(item, al, creditable)
+        states, said = self._states(item, al, creditable, vectors)
         contradicted = [p for p, s in zip(ref.points, states, strict=True) if s == "contradicted"]
         covered = [p for p, s in zip(ref.points, states, strict=True) if s == "covered"]
         if contradicted:
@@ -301,12 +301,12 @@ class Grader:
             cap = min(cap, below_partial if not covered else below_correct)
         if covered and len(covered) < params.min_covered * len(ref.points):
             cap = min(cap, below_correct)
-        foreign = self._foreign_share(item)
+        foreign = foreign_share(ref, ans, item.neighbours)
         if foreign >= params.foreign_at:
             reasons.append("the answer uses other cards' terms in place of this card's")
             cap = min(cap, below_correct)
         if raw >= correct_at and item.neighbours and cap > below_correct:
-            rival = self._rival(item, vectors, base)
+            rival = neighbour_rival(distinct(ref, item.neighbours, vectors), vectors, params, base)
             if rival is not None:
                 reasons.append(f"the answer fits another card better: “{rival}”")
                 cap = min(cap, below_correct)
@@ -325,7 +325,7 @@ class Grader:
         )
 
     def _states(
-        self, item: _Item, al: Alignment, creditable: bool
+        self, item: _Item, al: Alignment, creditable: bool, vectors: dict[str, Vector]
     ) -> tuple[list[PointState], list[str]]:
         """Each key point's state, and the answer's words behind each contradiction.
 
@@ -338,6 +338,7 @@ class Grader:
         pair = self.params.pair
         states: list[PointState] = []
         said: list[str] = []
+        elsewhere = said_elsewhere(ans, al, distinct(ref, item.neighbours, vectors), vectors)
         for i, point in enumerate(ref.points):
             if not creditable or not units:
                 states.append("missed")
@@ -355,38 +356,11 @@ class Grader:
             if conflict is not None:
                 states.append("contradicted")
                 said.append(conflict)
-            elif al.coverage[i] >= self.params.cover_at:
+            elif al.coverage[i] >= self.params.cover_at and not elsewhere[i]:
                 states.append("covered")
             else:
                 states.append("missed")
         return states, said
-
-    def _foreign_share(self, item: _Item) -> float:
-        """The share of the answer's content words that belong to neighbouring cards only."""
-        if not item.neighbours or not item.ans.content:
-            return 0.0
-        own = item.ref.stems | item.ref.question_stems
-        theirs: set[str] = set()
-        for ref, _ in item.neighbours:
-            theirs |= ref.stems | ref.question_stems
-        stems = [stem(w) for w in item.ans.content]
-        return sum(1 for s in stems if s in theirs and s not in own) / len(stems)
-
-    def _rival(self, item: _Item, vectors: dict[str, Vector], own: float) -> str | None:
-        """The question of a neighbouring card the answer fits clearly better, if any.
-
-        The margin was chosen on the tuning decks (`bot/eval/grading/decks/`): their correct
-        paraphrases never fit another card more than 0.0 better than their own, while other
-        cards' answers fit their own card at least 0.2 better.
-        """
-        mine = vectors[item.ref.reference]
-        for ref, ans in item.neighbours:
-            if float(mine @ vectors[ref.reference]) >= _DUPLICATE or not ref.points:
-                continue
-            other = float(self.params.probability(align(ref, ans, vectors).row[None, :])[0])
-            if other >= own + self.params.neighbour_margin:
-                return ref.question
-        return None
 
     def _verdict(self, score: float, covers_a_point: bool) -> Verdict:
         correct_at, partial_at = self._cuts
