@@ -27,7 +27,8 @@ from bot.core.grading import Grade, Grader
 from bot.core.hints import max_score_for
 from bot.core.latex import math_to_text
 from bot.core.limits import MAX_ANSWER_CHARS
-from bot.core.ports import ProgressLog
+from bot.core.neighbours import neighbours
+from bot.core.ports import CardSource, ProgressLog
 from bot.core.records import ReviewResult
 from bot.errors import InputError
 
@@ -46,6 +47,7 @@ class Answering(QuizAttempts):
 
     progress: ProgressLog
     grader: Grader
+    cards: CardSource
 
     if TYPE_CHECKING:  # defined by the Tutor
 
@@ -152,8 +154,12 @@ class Answering(QuizAttempts):
         if self.grader.key_points(math_to_text(card.answer)) != list(dialogue.points):
             # The card was edited mid-dialogue: its points no longer line up, so stop here.
             return self.end(dialogue, card, now=now)
+        text = check_answer(text)
+        # The deck's cards nearest the reply: a reply that fits one of them (or another key
+        # point of this card) better than its own point is not credited for it.
+        near = [(math_to_text(q), math_to_text(r)) for q, r in neighbours(self.cards, card, text)]
         graded = self.grader.grade_point(
-            math_to_text(card.question), math_to_text(card.answer), point, check_answer(text)
+            math_to_text(card.question), math_to_text(card.answer), point, text, neighbours=near
         )
         after, turns = engine.reply(dialogue, card, text, graded.state, now)
         return self._went_on(dialogue, after, card, turns, now=now)

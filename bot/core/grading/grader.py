@@ -24,6 +24,7 @@ from bot.core.grading.neighbours import distinct, foreign_share, said_elsewhere
 from bot.core.grading.neighbours import rival as neighbour_rival
 from bot.core.grading.params import FEATURES, GraderParams
 from bot.core.grading.points import Reference, prepare_reference, split_key_points
+from bot.core.grading.replies import grade_reply
 from bot.core.grading.result import Grade, PointGrade, PointState, Verdict
 from bot.core.ports import Embedder, PairScorer
 
@@ -100,16 +101,12 @@ class Grader:
         """
         return self._grade_batch([(question, reference, answer)], [max_score], [neighbours])[0]
 
-    def grade_point(self, question: str, reference: str, point: int, reply: str) -> PointGrade:
-        """Grade `reply` against key point number `point` of `reference` alone."""
-        points = self.key_points(reference)
-        if not 0 <= point < len(points):
-            raise IndexError(f"the reference has {len(points)} key points, not {point + 1}")
-        grade = self.grade(question, points[point], reply)
-        state: PointState = "covered" if grade.covered else "missed"
-        if grade.contradicted:
-            state = "contradicted"
-        return PointGrade(points[point], state, grade.score, list(grade.reasons))
+    def grade_point(
+        self, question: str, reference: str, point: int, reply: str, *, neighbours: Neighbours = ()
+    ) -> PointGrade:
+        """Grade `reply` against key point number `point` of `reference`, beside the card's
+        other points and its deck `neighbours` (`replies`)."""
+        return grade_reply(self, question, reference, point, reply, neighbours)
 
     def grade_many(
         self,
