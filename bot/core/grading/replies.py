@@ -3,10 +3,12 @@
 Graded against the point alone, a topical but wrong reply resembles it: another key point's
 fact, a term the deck uses for something else, the point's words turned around. So the reply
 is also graded against the card's other key points and the deck's neighbouring cards, and
-held to three word rules:
+held to word rules:
 
 - *rival*: it fits another key point of the card, or a neighbouring card, better than its
   own point by the grader's `neighbour_margin` (the same margin as for whole answers);
+- *contradiction*: the word rules of `contradiction.disagreement` (a denial, an opposite, a
+  swap) between the whole reply and the whole point;
 - *reversal* (`reversal`): a direction run the other way, two of the point's words trading
   sides of a third, or the subjects of a contrast given each other's predicates;
 - *substitution*: the reply keeps the point's frame but puts, where the point has one of its
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import Protocol
 
-from bot.core.grading.contradiction import claim
+from bot.core.grading.contradiction import claim, disagreement
 from bot.core.grading.params import GraderParams
 from bot.core.grading.result import Grade, PointGrade, PointState
 from bot.core.grading.reversal import exchanged, reversed_direction, traded_predicates
@@ -86,6 +88,11 @@ def grade_reply(
 
 def _turned(point: str, reply: str) -> str | None:
     """Why the reply turns the point around, if it does."""
+    # The whole reply against the whole point: whole answers compare only clauses that share
+    # two words, which a short reply in its own words often does not ("it needs no energy").
+    word = disagreement(claim(point), claim(reply))
+    if word is not None:
+        return f"the reply contradicts the point on “{word}”"
     way = reversed_direction(point, reply)
     if way is not None:
         return f"the reply runs the point's direction the other way (“{way}”)"

@@ -18,6 +18,11 @@ CYCLE = (
 )
 HOMEWORK_Q = "What happens to homework?"
 HOMEWORK = "The student hands the homework to the teacher. The teacher marks it and gives it back."
+CAR_Q = "How does a car differ from a bike?"
+CAR = (
+    "A bike is moved by the rider's legs. Unlike a bike, a car burns fuel, mostly petrol, and "
+    "has an engine under the bonnet."
+)
 EGGS_Q = "Where do frogs and lizards lay their eggs?"
 EGGS = "Frogs lay their eggs in water; lizards lay theirs on dry land."
 
@@ -35,6 +40,7 @@ def grader(embedder: Embedder) -> Grader:
         (CYCLE_Q, CYCLE, 2, "Rain brings the water down from the clouds to the ground."),
         (HOMEWORK_Q, HOMEWORK, 0, "The student gives the homework to the teacher."),
         (EGGS_Q, EGGS, 0, "Lizards lay eggs on dry land, and frogs lay theirs in water."),
+        (CAR_Q, CAR, 1, "Unlike a bike it burns petrol in an engine under the bonnet."),
     ],
 )
 def test_a_reply_that_states_its_point_is_covered(
@@ -51,6 +57,9 @@ def test_a_reply_that_states_its_point_is_covered(
         (HOMEWORK_Q, HOMEWORK, 0, "The teacher hands the homework to the student.", "swaps"),
         (EGGS_Q, EGGS, 0, "Frogs lay eggs on dry land; lizards lay them in water.", ""),
         (CYCLE_Q, CYCLE, 1, "The vapour cools and condenses into rain.", "“rain” where"),
+        # No clause of the reply shares two words with the point's clause about the engine:
+        # the whole reply against the whole point sees the denial.
+        (CAR_Q, CAR, 1, "Like a bike, a car needs no fuel and no engine.", "on “engin”"),
     ],
 )
 def test_a_reply_that_turns_its_point_around_is_contradicted(
