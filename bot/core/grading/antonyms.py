@@ -41,7 +41,9 @@ _ANTONYM_PAIRS = """increase decrease|increases decreases|increased decreased|in
     most least|hardest softest|harder softer|horizontal vertical|north south|east west|summer winter|day night|light dark|male female
     win lose|buy sell|lend borrow|import export|attract repel|attracts repels|expand contract
     expands contracts|contraction expansion|compress decompress|concentrated dilute|higher lower
-    dilute concentrated|soluble insoluble|permeable impermeable|conductor insulator"""
+    dilute concentrated|soluble insoluble|permeable impermeable|conductor insulator
+    largest smallest|biggest smallest|highest lowest|longest shortest|fastest slowest
+    earliest latest|easiest hardest|oldest newest|widest narrowest|strongest weakest"""
 ANTONYMS: dict[str, frozenset[str]] = {}
 """Each stem's opposites (both directions)."""
 for _pair in re.split(r"[|\n]", _ANTONYM_PAIRS):
@@ -59,3 +61,13 @@ SYMMETRIC = frozenset(
     "correspond corresponds interact interacts bond bonds differ differs similar identical "
     "equivalent adjacent".split()
 )
+
+
+def opposites(word_stem: str) -> frozenset[str]:
+    """The stem's opposites: the lexicon's, and "-ful" / "-less" ("stateful" / "stateless")."""
+    found = ANTONYMS.get(word_stem, frozenset())
+    if word_stem.endswith("ful") and len(word_stem) > 5:
+        found |= {word_stem[:-3] + "les"}
+    elif word_stem.endswith("les") and len(word_stem) > 5:
+        found |= {word_stem[:-3] + "ful"}
+    return found

@@ -24,7 +24,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.grading.antonyms import ANTONYMS, SYMMETRIC
+from bot.core.grading.antonyms import SYMMETRIC, opposites
 from bot.core.words import NEGATIONS, STOPWORDS, is_negation, normalize_text, stem, words
 
 # Multi-word negators are folded into one token before the scan.
@@ -218,7 +218,7 @@ def antonym_flips(point: Claim, answer: Claim) -> list[str]:
     for s in own:
         if s in ans or s in _NEGATION_STEMS:
             continue
-        for opposite in ANTONYMS.get(s, frozenset()):
+        for opposite in opposites(s):
             if ans[opposite] <= own[opposite] or opposite in _NEGATION_STEMS:
                 continue  # "always" / "never" is a denial: `negation_conflicts` counts it
             if own[opposite] and not _in_place_of(point, answer, s, opposite):

@@ -136,3 +136,17 @@ def test_nearer_and_farther_are_opposites() -> None:
     assert contradicts(
         point, "The farther the lamp is from the plant, the more light the leaves get."
     )
+
+
+@pytest.mark.parametrize(
+    ("point", "answer"),
+    [
+        ("The largest box goes on the bottom shelf.", "The smallest box goes on the bottom shelf."),
+        ("A careful driver checks the mirrors.", "A careless driver checks the mirrors."),
+        ("The old map is useless for hiking.", "The old map is useful for hiking."),
+    ],
+)
+def test_superlatives_and_ful_less_are_opposites(point: str, answer: str) -> None:
+    assert disagreement(claim(point), claim(answer))
+    # The same word again is no opposite.
+    assert disagreement(claim(point), claim(point)) is None
