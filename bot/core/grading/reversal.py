@@ -10,6 +10,7 @@ None. (`contradiction.disagreement` holds the denial, opposite and whole-swap ru
 
 from __future__ import annotations
 
+from bot.core.grading.antonyms import SYMMETRIC
 from bot.core.grading.contradiction import Claim, claim, clauses
 from bot.core.words import STOPWORDS, stem, words
 
@@ -103,6 +104,8 @@ def exchanged(point: Claim, reply: Claim) -> str | None:
     if len(shared) < 4 or len(shared) < 0.6 * len(r):
         return None
     for pivot in shared:
+        if pivot in SYMMETRIC:  # "A fits B" says "B fits A"
+            continue
         before = [s for s in shared if p[s] < p[pivot]]
         after = [s for s in shared if p[s] > p[pivot]]
         went_after = [s for s in before if r[s] > r[pivot]]

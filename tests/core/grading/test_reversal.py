@@ -70,3 +70,11 @@ def test_subjects_given_each_others_predicates_are_traded() -> None:
         traded_predicates(point, "Lizards lay eggs on dry land; frogs lay them in water.") is None
     )
     assert traded_predicates(point, "Lizards lay on dry land, frogs in water.") is None
+
+
+def test_two_words_trading_sides_of_a_symmetric_verb_are_not_exchanged() -> None:
+    point = claim("The lid fits the jar on the shelf.")
+    assert exchanged(point, claim("The jar fits the lid on the shelf.")) is None
+    assert exchanged(
+        claim("The lid hides the jar on the shelf."), claim("The jar hides the lid on the shelf.")
+    )
