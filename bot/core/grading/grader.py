@@ -297,6 +297,11 @@ class Grader:
             )
             cap = min(cap, below_partial if not covered else below_correct)
         if covered and len(covered) < params.min_covered * len(ref.points):
+            if raw > below_correct:
+                reasons.append(
+                    f"the answer covers {len(covered)} of the card's {len(ref.points)} key "
+                    "points; a correct answer covers at least half"
+                )
             cap = min(cap, below_correct)
         foreign = foreign_share(ref, ans, item.neighbours)
         if foreign >= params.foreign_at:

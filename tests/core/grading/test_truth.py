@@ -113,6 +113,9 @@ def test_correct_paraphrases_are_credited(grader: Grader) -> None:
         (p["answer"][:50], g.verdict, g.reasons) for p, g in zip(lines, grades, strict=True)
     ]
     assert sum(len(g.contradicted) for g in grades) <= 3
+    # Whatever holds a paraphrase below `correct` says why.
+    for p, g in zip(lines, grades, strict=True):
+        assert g.verdict == "correct" or g.reasons, (p["answer"][:50], g)
 
 
 def test_grade_point_reports_a_contradicted_point(grader: Grader) -> None:
