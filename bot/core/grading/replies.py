@@ -133,13 +133,3 @@ def substitution(question: str, point: str, reply: str, context: Sequence[str]) 
             if old & s and new & s:
                 return f"the reply says “{min(new & s)}” where the point has “{min(old & s)}”"
     return None
-    sentences = _sentences(context)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op != "replace":
-            continue
-        old = set(mine.stems[i1:i2]) - set(theirs.stems) - asked
-        new = set(theirs.stems[j1:j2]) - set(mine.stems)
-        for s in sentences:
-            if old & s and new & s:
-                return f"the reply says “{min(new & s)}” where the point has “{min(old & s)}”"
-    return None
