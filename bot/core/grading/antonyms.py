@@ -38,7 +38,8 @@ _ANTONYM_PAIRS = """increase decrease|increases decreases|increased decreased|in
     upstream downstream|inbound outbound|acid base|acidic basic|anode cathode|oxidation reduction
     oxidize reduce|plus minus|sum difference|multiply divide|numerator denominator
     farther closer|farther nearer|further closer|far near|tight loose|tighter looser
-    most least|hardest softest|harder softer|horizontal vertical|north south|east west|summer winter|day night|light dark|male female
+    most least|hardest softest|harder softer|horizontal vertical|north south|east west
+    summer winter|day night|light dark|male female
     win lose|buy sell|lend borrow|import export|attract repel|attracts repels|expand contract
     expands contracts|contraction expansion|compress decompress|concentrated dilute|higher lower
     dilute concentrated|soluble insoluble|permeable impermeable|conductor insulator

@@ -287,7 +287,8 @@ class Grader:
         # Points are not credited when a guard ruled the answer out (copied question,
         # instructions to the grader, scrambled words).
         creditable = cap >= partial_at
-        states, said = self._states(item, al, creditable, vectors)
+        others = distinct(ref, item.neighbours, vectors)  # the other cards among them
+        states, said = self._states(item, al, creditable, vectors, others)
         contradicted = [p for p, s in zip(ref.points, states, strict=True) if s == "contradicted"]
         covered = [p for p, s in zip(ref.points, states, strict=True) if s == "covered"]
         if contradicted:
@@ -308,7 +309,7 @@ class Grader:
             reasons.append("the answer uses other cards' terms in place of this card's")
             cap = min(cap, below_correct)
         if raw >= correct_at and item.neighbours and cap > below_correct:
-            rival = neighbour_rival(distinct(ref, item.neighbours, vectors), vectors, params, base)
+            rival = neighbour_rival(others, vectors, params, base)
             if rival is not None:
                 reasons.append(f"the answer fits another card better: “{rival}”")
                 cap = min(cap, below_correct)
@@ -327,7 +328,12 @@ class Grader:
         )
 
     def _states(
-        self, item: _Item, al: Alignment, creditable: bool, vectors: dict[str, Vector]
+        self,
+        item: _Item,
+        al: Alignment,
+        creditable: bool,
+        vectors: dict[str, Vector],
+        others: Sequence[tuple[Reference, Answer]],
     ) -> tuple[list[PointState], list[str]]:
         """Each key point's state, and the answer's words behind each contradiction.
 
@@ -340,7 +346,7 @@ class Grader:
         pair = self.params.pair
         states: list[PointState] = []
         said: list[str] = []
-        elsewhere = said_elsewhere(ans, al, distinct(ref, item.neighbours, vectors), vectors)
+        elsewhere = said_elsewhere(ans, al, others, vectors)
         for i, point in enumerate(ref.points):
             if not creditable or not units:
                 states.append("missed")

@@ -102,9 +102,12 @@ def analyse_answer(question: str, answer: str, params: GraderParams, reference: 
         reasons.append("mentions (@everyone, @here, <@…>) are not part of an answer")
         cap = min(cap, below_correct)
     card = f"{question} {reference}".casefold()
-    links = [m for m in _URL.findall(text) if m.casefold().rstrip(".,;:!?)") not in card]
-    if links:
-        text = _URL.sub(lambda m: m[0] if m[0] not in links else " ", text)
+
+    def named(link: re.Match[str]) -> bool:
+        return link[0].casefold().rstrip(".,;:!?)") in card
+
+    if not all(named(link) for link in _URL.finditer(text)):
+        text = _URL.sub(lambda link: link[0] if named(link) else " ", text)
         reasons.append("links were removed: explain in your own words")
         cap = min(cap, below_correct)
     text = " ".join(text.split(" ")).strip()

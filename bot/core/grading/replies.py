@@ -90,13 +90,14 @@ def _turned(point: str, reply: str) -> str | None:
     """Why the reply turns the point around, if it does."""
     # The whole reply against the whole point: whole answers compare only clauses that share
     # two words, which a short reply in its own words often does not ("it needs no energy").
-    word = disagreement(claim(point), claim(reply))
+    mine, theirs = claim(point), claim(reply)
+    word = disagreement(mine, theirs)
     if word is not None:
         return f"the reply contradicts the point on “{word}”"
     way = reversed_direction(point, reply)
     if way is not None:
         return f"the reply runs the point's direction the other way (“{way}”)"
-    pair = exchanged(claim(point), claim(reply))
+    pair = exchanged(mine, theirs)
     if pair is not None:
         return f"the reply swaps the point's words around (“{pair}”)"
     subject = traded_predicates(point, reply)

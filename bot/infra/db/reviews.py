@@ -54,9 +54,10 @@ class ReviewRepo:
 
     Where a guess pays (`Database.guessed_pairs_pay`: PostgreSQL), `known` holds the schedule
     rows this repository last wrote or read: a review starts from that guess (none: a card
-    never reviewed) and is written in one statement if the row is still as guessed. A stale guess (another process wrote the card, a transaction
-    rolled back, the person was forgotten) costs one attempt, never a wrong write: the
-    write checks the row itself, and the row it found is the next attempt's start.
+    never reviewed) and is written in one statement if the row is still as guessed. A stale
+    guess (another process wrote the card, a transaction rolled back, the person was
+    forgotten) costs one attempt, never a wrong write: the write checks the row itself, and
+    the row it found is the next attempt's start.
     """
 
     def __init__(self, db: Database, scheduler: Scheduler | None = None) -> None:
